@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { isRosterError } from '../core/errors.ts';
+import { registerCommands } from './commands.ts';
+
+/**
+ * Entry point of the `roster` command.
+ *
+ * @example
+ * await main(['node', 'roster', 'inspect', 'contacts.csv', '--json']);
+ */
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('roster')
+    .description('Roster: import and export contacts')
+    .showHelpAfterError()
+    .exitOverride();
+  registerCommands(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (isRosterError(err)) {
+      const where = [
+        err.details.row !== undefined ? `row ${err.details.row}` : '',
+        err.details.column !== undefined ? `column "${err.details.column}"` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      process.stderr.write(`roster: ${err.code}: ${err.message}${where ? ` (${where})` : ''}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`roster: INTERNAL: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}
