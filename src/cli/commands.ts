@@ -1,4 +1,9 @@
 import type { Command } from 'commander';
+import { registerInspect } from './inspect.ts';
+import { registerMigrate } from './migrate.ts';
 
 /** Every sub-command, one file each. */
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerInspect(program);
+  registerMigrate(program);
+}

@@ -2,6 +2,15 @@ import { Command, CommanderError } from 'commander';
 import { isRosterError } from '../core/errors.ts';
 import { registerCommands } from './commands.ts';
 
+const EXAMPLES = `
+Examples:
+  roster inspect examples/contacts.csv           what Roster sees in a file and how it would map it
+  roster inspect examples/leads.xlsx --json      the same as one JSON object
+  roster inspect data.csv --map "Mail=email" --remember
+                                                 fix a column by hand and remember it for next time
+  roster migrate                                 create or upgrade the database (./roster-data)
+`;
+
 /**
  * Entry point of the `roster` command.
  *
@@ -14,6 +23,11 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError()
     .exitOverride();
   registerCommands(program);
+  program.addHelpText('after', EXAMPLES);
+  if (argv.length <= 2) {
+    process.stdout.write(`${program.helpInformation()}${EXAMPLES}\n`);
+    return;
+  }
   try {
     await program.parseAsync(argv);
   } catch (err) {
