@@ -1,0 +1,22 @@
+/**
+ * Every migration, in order. Listed statically (no directory scan) so the set is fixed at build
+ * time and works from any working directory. Names sort in the order they must run.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initialSchema from './0001-initial-schema.ts';
+
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-initial-schema': initialSchema,
+};
+
+/**
+ * Hands Kysely's Migrator the static list.
+ *
+ * @example
+ * new Migrator({ db, provider: staticMigrationProvider });
+ */
+export const staticMigrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return { ...MIGRATIONS };
+  },
+};
