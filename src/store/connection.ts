@@ -28,6 +28,11 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Embedded database in memory only (tests, dry runs). */
   memory?: boolean;
+  /**
+   * PGlite only: start from this data directory tarball (from PGlite's `dumpDataDir`) instead of
+   * an empty cluster, e.g. a migrated template in tests. The target must not hold a database.
+   */
+  loadDataDir?: Blob;
   /** Most pooled connections to PostgreSQL (default 10). */
   poolSize?: number;
   /**
@@ -72,6 +77,7 @@ async function openPGlite(opts: OpenDatabaseOptions): Promise<OpenDatabase> {
     if (dataDir) await mkdir(dataDir, { recursive: true });
     pglite = await PGlite.create({
       ...(dataDir ? { dataDir } : {}),
+      ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
       extensions: { pg_trgm },
       parsers: VALUE_PARSERS,
     });

@@ -5,7 +5,10 @@
  *   (CREATE DATABASE roster_t_<random>) and dropped after it. Without the variable that half is
  *   registered with describe.skip, so the report shows it as skipped instead of leaving it out.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
@@ -49,8 +52,7 @@ export function describeEachBackend(
   describe(`${name} [pglite]`, () => {
     let handle: OpenDatabase | undefined;
     beforeAll(async () => {
-      handle = await openDatabase({ memory: true });
-      if (migrate) await migrateToLatest(handle.db);
+      handle = await openDatabase({ memory: true, loadDataDir: await pgliteTemplate(migrate) });
     });
     afterAll(async () => {
       await handle?.close();
@@ -89,6 +91,66 @@ export function describeEachBackend(
       openAnother: () => openDatabase({ databaseUrl: database?.url ?? notOpen() }),
     });
   });
+}
+
+const templates = new Map<boolean, Promise<Blob>>();
+
+/**
+ * A PGlite data directory to start suites from, empty or migrated. Creating a cluster (initdb)
+ * costs seconds of CPU per suite; loading a tarball costs under one. The tarball is cached in
+ * the system temp folder under a hash of the PGlite version and the migration sources, so every
+ * test process shares it and a changed migration gets a new one.
+ *
+ * @example
+ * await openDatabase({ memory: true, loadDataDir: await pgliteTemplate(true) });
+ */
+export function pgliteTemplate(migrated: boolean): Promise<Blob> {
+  let template = templates.get(migrated);
+  if (!template) {
+    template = loadOrBuildTemplate(migrated);
+    templates.set(migrated, template);
+  }
+  return template;
+}
+
+async function loadOrBuildTemplate(migrated: boolean): Promise<Blob> {
+  const file = join(tmpdir(), `roster-pglite-${await templateKey(migrated)}.tar`);
+  try {
+    return new Blob([await readFile(file)]);
+  } catch {
+    // Not built yet by any test process.
+  }
+  const handle = await openDatabase({ memory: true });
+  try {
+    if (migrated) await migrateToLatest(handle.db);
+    if (handle.raw.kind !== 'pglite') throw new Error('expected PGlite');
+    const tarball = await handle.raw.pglite.dumpDataDir('none');
+    // Written under a unique name, then renamed: processes racing to build it never read half a file.
+    const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await writeFile(partial, new Uint8Array(await tarball.arrayBuffer()));
+    await rename(partial, file);
+    return tarball;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function templateKey(migrated: boolean): Promise<string> {
+  const hash = createHash('sha256').update(migrated ? 'migrated' : 'empty');
+  const pglitePackage = new URL(
+    '../../node_modules/@electric-sql/pglite/package.json',
+    import.meta.url,
+  );
+  hash.update(await readFile(pglitePackage));
+  if (migrated) {
+    const dir = new URL('../../src/store/migrations/', import.meta.url);
+    for (const name of (await readdir(dir)).sort()) {
+      hash.update(name).update(await readFile(new URL(name, dir)));
+    }
+    // migrateToLatest also seeds the default tenant.
+    hash.update(await readFile(new URL('../../src/store/tenants.ts', import.meta.url)));
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 export interface TestDatabase {
