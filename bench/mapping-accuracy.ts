@@ -16,6 +16,13 @@ import type { RawRecord } from '../src/core/model/record.ts';
 
 const FIXTURES = fileURLToPath(new URL('../test/fixtures/headers/', import.meta.url));
 
+/**
+ * Fixtures whose expected mapping was written before the mapper ever ran on them and that have
+ * not been tuned for since: their accuracy is the fair estimate. Add new layouts here first.
+ * Empty now: the two held-out batches were measured (numbers in SOURCES.md) and then fixed for.
+ */
+export const HELD_OUT: ReadonlySet<string> = new Set<string>([]);
+
 export interface ColumnOutcome {
   header: string;
   expected: string | null;
@@ -94,25 +101,46 @@ function main(): void {
     pct(r.accuracy),
     `${r.mappedCorrect}/${r.mappedColumns}`,
   ]);
-  const columns = results.reduce((n, r) => n + r.columns, 0);
-  const correct = results.reduce((n, r) => n + r.correct, 0);
-  const mappedCorrect = results.reduce((n, r) => n + r.mappedCorrect, 0);
-  const mappedColumns = results.reduce((n, r) => n + r.mappedColumns, 0);
-  rows.push([
-    'TOTAL',
-    String(columns),
-    String(correct),
-    pct(correct / columns),
-    `${mappedCorrect}/${mappedColumns}`,
-  ]);
+  const total = (label: string, of: ToolResult[]): string[] => {
+    const columns = of.reduce((n, r) => n + r.columns, 0);
+    const correct = of.reduce((n, r) => n + r.correct, 0);
+    const mappedCorrect = of.reduce((n, r) => n + r.mappedCorrect, 0);
+    const mappedColumns = of.reduce((n, r) => n + r.mappedColumns, 0);
+    return [
+      label,
+      String(columns),
+      String(correct),
+      pct(columns === 0 ? 1 : correct / columns),
+      `${mappedCorrect}/${mappedColumns}`,
+    ];
+  };
+  rows.push(total('TOTAL', results));
+  if (HELD_OUT.size > 0) {
+    rows.push(
+      total(
+        'held out',
+        results.filter((r) => HELD_OUT.has(r.tool)),
+      ),
+    );
+    rows.push(
+      total(
+        'tuned on',
+        results.filter((r) => !HELD_OUT.has(r.tool)),
+      ),
+    );
+  }
   const head = ['tool', 'columns', 'correct', 'accuracy', 'fields found'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length + 2)));
   const line = (cells: string[]): string =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const mark = (r: string[]): string[] => (HELD_OUT.has(r[0]!) ? [`${r[0]} *`, ...r.slice(1)] : r);
   console.log(line(head));
   for (const r of rows) {
     if (r[0] === 'TOTAL') console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-    console.log(line(r));
+    console.log(line(mark(r)));
+  }
+  if (HELD_OUT.size > 0) {
+    console.log('* held out: expected mapping written before the mapper ran on the file');
   }
   if (verbose) {
     for (const r of results) {

@@ -65,12 +65,14 @@ export function knownPhrases(): ReadonlyMap<string, { field: string; weight: num
 
 interface PreparedQualifier extends Qualifier {
   tokens: string[];
+  /** The phrase without spaces, to find it inside run-together names. */
+  compact: string;
 }
 
-const PREPARED_QUALIFIERS: PreparedQualifier[] = QUALIFIERS.map((q) => ({
-  ...q,
-  tokens: normalizeHeader(q.phrase).split(' '),
-}))
+const PREPARED_QUALIFIERS: PreparedQualifier[] = QUALIFIERS.map((q) => {
+  const tokens = normalizeHeader(q.phrase).split(' ');
+  return { ...q, tokens, compact: tokens.join('') };
+})
   // longest first, so "default address" is taken before "default"
   .sort((a, b) => b.tokens.length - a.tokens.length);
 
@@ -124,6 +126,23 @@ function nextStates(s: State): State[] {
     if (q.at !== 'lead' && endsWith(s.tokens, q.tokens)) {
       out.push({
         tokens: s.tokens.slice(0, s.tokens.length - q.tokens.length),
+        factor: s.factor * q.factor * STEP_COST,
+        onlyFor: restrict(s.onlyFor, q),
+      });
+    }
+    // Run-together names: Salesforce's Data Loader writes "MAILINGSTREET", "MOBILEPHONE".
+    const first = s.tokens[0]!;
+    if (q.at !== 'trail' && first.length >= q.compact.length + 3 && first.startsWith(q.compact)) {
+      out.push({
+        tokens: [first.slice(q.compact.length), ...s.tokens.slice(1)],
+        factor: s.factor * q.factor * STEP_COST,
+        onlyFor: restrict(s.onlyFor, q),
+      });
+    }
+    const end = s.tokens[s.tokens.length - 1]!;
+    if (q.at !== 'lead' && end.length >= q.compact.length + 3 && end.endsWith(q.compact)) {
+      out.push({
+        tokens: [...s.tokens.slice(0, -1), end.slice(0, end.length - q.compact.length)],
         factor: s.factor * q.factor * STEP_COST,
         onlyFor: restrict(s.onlyFor, q),
       });
@@ -245,26 +264,31 @@ export function similarity(a: string, b: string): number {
 /** Accept fuzzy matches at or above this similarity. */
 export const FUZZY_THRESHOLD = 0.8;
 const FUZZY_MIN_LENGTH = 4;
+const UNEVEN_WORDS_THRESHOLD = 0.85;
 /** Consent is never guessed from a misspelling (DESIGN.md: consent is sacred). */
 const NEVER_FUZZY: ReadonlySet<string> = new Set(['email_opt_in', 'sms_opt_in']);
 
 /**
  * Word-aware similarity: headers with the same number of words must be similar word by word
- * ("created by" is not "created at", though only two letters differ); otherwise the words are
- * compared run together.
+ * ("created by" is not "created at", though only two letters differ); headers with a word more
+ * or less must be closer overall ("frstname" is "first name", "new primary email" is not
+ * "primary email").
  */
 function phraseSimilarity(header: string, phrase: string): number {
   const ht = header.split(' ');
   const pt = phrase.split(' ');
-  if (ht.length === pt.length && ht.length > 1) {
-    for (let i = 0; i < ht.length; i++) {
-      const a = ht[i]!;
-      const b = pt[i]!;
-      if (a === b) continue;
-      if (Math.min(a.length, b.length) <= 3 || similarity(a, b) < 0.7) return 0;
-    }
+  const whole = similarity(compactKey(header), compactKey(phrase));
+  if (ht.length !== pt.length) {
+    // A word more or less ("new primary email") is a different thing more often than a typo.
+    return whole >= UNEVEN_WORDS_THRESHOLD ? whole : 0;
   }
-  return similarity(compactKey(header), compactKey(phrase));
+  for (let i = 0; i < ht.length; i++) {
+    const a = ht[i]!;
+    const b = pt[i]!;
+    if (a === b || ht.length === 1) continue;
+    if (Math.min(a.length, b.length) <= 3 || similarity(a, b) < 0.7) return 0;
+  }
+  return whole;
 }
 
 /**

@@ -17,6 +17,9 @@ const BRAND_SPLITS = /\b(?:linked in|hub spot|whats app|you tube|face book|i clo
  */
 export function normalizeHeader(raw: string): string {
   let s = raw.replace(/^\uFEFF/, '').trim();
+  // Annotations in square brackets are about the file, not the field:
+  // "First Name [Required]", "Status [READ ONLY]" (Google Workspace user lists).
+  s = s.replace(/\s*\[[^\]]*\]/g, ' ');
   // Letters that NFKD does not decompose but people type in headers.
   s = s.replace(/ß/g, 'ss').replace(/[æÆ]/g, 'ae').replace(/[øØ]/g, 'o').replace(/[œŒ]/g, 'oe');
   s = s.normalize('NFKD').replace(COMBINING_MARKS, '');

@@ -66,6 +66,15 @@ const MAY_HOLD_EMAILS: ReadonlySet<string> = new Set([
   'external_id',
 ]);
 
+const STATUS_WORDS: ReadonlySet<string> = new Set(
+  (
+    'active inactive cancelled canceled unsubscribed subscribed bounced pending confirmed ' +
+    'unconfirmed complained cleaned archived blocked deleted enabled disabled open closed new ' +
+    'won lost trial paid free'
+  ).split(' '),
+);
+const isStatusWord = (v: string): boolean => STATUS_WORDS.has(v.trim().toLowerCase());
+
 /** Value shares at which the values decide. */
 const STRONG_SHARE = 0.8;
 const WEAK_SHARE = 0.3;
@@ -178,6 +187,8 @@ function checkAgainstValues(c: Candidate, profile: ColumnProfile, generic: boole
   if (c.field === null || isCustomRef(c.field)) return c;
   const type = typeOfStandard(c.field);
   if (c.field === 'job_title' && s.salutationShare >= 0.5) return settledNone();
+  // "State" is also a status ("active", "cancelled" in Kit and Mailchimp exports).
+  if (c.field === 'region' && s.nonEmpty > 0 && s.distinct.every(isStatusWord)) return NONE;
   if (s.nonEmpty >= 1 && s.emailShare >= STRONG_SHARE && !MAY_HOLD_EMAILS.has(c.field)) {
     return fromValues(profile, generic);
   }

@@ -223,6 +223,7 @@ export const SYNONYM_GROUPS: readonly SynonymGroup[] = [
       'crm id|ext id|external reference|uid|client id|profile id|kundennummer|kunden nr|' +
       'numero de client|id cliente|klantnummer',
   ),
+  g('external_id', 0.8, 'object id'),
   g(
     'email_opt_in',
     0.95,
@@ -250,7 +251,7 @@ export const SYNONYM_GROUPS: readonly SynonymGroup[] = [
       'hubspot owner|besitzer|verantwortlich|propietario|responsable|proprietaire|' +
       'account manager|salesperson',
   ),
-  g('owner', 0.8, 'account owner|rep'),
+  g('owner', 0.8, 'account owner|rep|owner id'),
   g(
     'created_at',
     0.95,
@@ -258,7 +259,7 @@ export const SYNONYM_GROUPS: readonly SynonymGroup[] = [
       'signup date|sign up date|signed up|date added|added on|added|date registered|' +
       'registration date|join date|joined|member since|customer since|created utc|' +
       'erstellt am|erstellungsdatum|date de creation|fecha de creacion|data de criacao|' +
-      'aangemaakt op|subscribed on|signup time|date joined',
+      'aangemaakt op|subscribed on|signup time|date joined|when created|created when',
   ),
   g(
     'last_activity_at',
@@ -294,8 +295,8 @@ export const QUALIFIERS: readonly Qualifier[] = [
   ...q('primary|main|preferred|principal|current|your|direct', 1, 'lead'),
   ...q('value|utc|gmt', 1, 'trail'),
   ...q(
-    'person|contact|lead|customer|client|subscriber|member|user|profile|kontakt|kunde|' +
-      'cliente|contacto|contato',
+    'person|contact|lead|customer|client|subscriber|member|user|profile|employee|kontakt|' +
+      'kunde|cliente|contacto|contato',
     1,
     'lead',
   ),
@@ -320,7 +321,7 @@ export const QUALIFIERS: readonly Qualifier[] = [
   ...q(
     'other|alternate|alternative|alt|secondary|second|additional|extra|backup|weitere|' +
       'weiteres|weiterer|weiteres r|weiteres e|andere|anderer|autre|otro|otra|outro|outra|' +
-      'ander|2nd',
+      'ander|2nd|recovery',
     0.8,
     'both',
   ),
@@ -356,12 +357,15 @@ export const BLOCKED_PHRASES: readonly string[] = [
   'do not contact',
   'has opted out',
   'email opt out',
+  'manager email',
+  'manager name',
+  'manager phone',
 ];
 
 /** Words that, next to "id", make a column the contact's id in another system. */
 export const ID_OWNER_WORDS: ReadonlySet<string> = new Set(
   (
     'contact person lead customer client subscriber member user record profile crm external ' +
-    'kunde kunden cliente'
+    'employee kunde kunden cliente'
   ).split(' '),
 );
