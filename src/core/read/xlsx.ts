@@ -5,7 +5,7 @@ import { DEFAULT_BATCH_SIZE } from './types.ts';
 import type { FormatReader, ReadOptions, TableInfo } from './types.ts';
 import { sheetRows } from './xlsx-sheet.ts';
 import { scanWorkbook } from './xlsx-workbook.ts';
-import type { SheetPart, WorkbookScan } from './xlsx-workbook.ts';
+import type { WorkbookScan } from './xlsx-workbook.ts';
 import { zipEntries } from './zip-entries.ts';
 
 /**
@@ -41,6 +41,13 @@ function scanOf(source: ByteSource): Promise<WorkbookScan> {
   return scan;
 }
 
+/** What chooseSheet needs to know about a sheet (XLSX and XLS alike). */
+export interface SheetChoice {
+  name: string;
+  state: 'visible' | 'hidden' | 'veryHidden';
+  hasData: boolean;
+}
+
 /**
  * The sheet to read: the one named (exactly, else ignoring case and surrounding spaces), or the
  * first visible sheet with values, else the first sheet with values, else the first sheet.
@@ -48,10 +55,7 @@ function scanOf(source: ByteSource): Promise<WorkbookScan> {
  * @example
  * chooseSheet(scan.sheets, 'leads').name; // 'Leads'
  */
-export function chooseSheet(
-  sheets: readonly SheetPart[],
-  wanted: string | null | undefined,
-): SheetPart {
+export function chooseSheet<T extends SheetChoice>(sheets: readonly T[], wanted: string | null | undefined): T {
   if (wanted !== undefined && wanted !== null) {
     const exact = sheets.find((s) => s.name === wanted);
     if (exact) return exact;
