@@ -51,6 +51,8 @@ interface XlsSheet extends SheetChoice {
 interface XlsBook {
   sheets: XlsSheet[];
   date1904: boolean;
+  /** Records SheetJS could not interpret: a sign of damage, reported once. */
+  unknownRecords: number;
 }
 
 const books = new WeakMap<ByteSource, Promise<XlsBook>>();
@@ -136,6 +138,16 @@ function checkContainer(bytes: Buffer): void {
 function parseBook(bytes: Buffer): XlsBook {
   checkContainer(bytes);
   let wb: XLSX.WorkBook;
+  // SheetJS writes to console.error about records it does not know (damaged or unusual files).
+  // The read is synchronous, so the console can be borrowed for its duration; the count becomes
+  // an issue instead of noise in the server log.
+  const consoleError = console.error;
+  let unknownRecords = 0;
+  console.error = (...args: unknown[]): void => {
+    if (typeof args[0] === 'string' && args[0].startsWith('Missing Info for XLS Record'))
+      unknownRecords++;
+    else consoleError(...args);
+  };
   try {
     wb = XLSX.read(bytes, {
       type: 'buffer',
@@ -158,6 +170,8 @@ function parseBook(bytes: Buffer): XlsBook {
       {},
       { cause: err },
     );
+  } finally {
+    console.error = consoleError;
   }
   const props = wb.Workbook?.Sheets ?? [];
   const sheets = wb.SheetNames.map((name, i): XlsSheet => {
@@ -171,7 +185,7 @@ function parseBook(bytes: Buffer): XlsBook {
     };
   });
   if (sheets.length === 0) throw new RosterError('XLS_CORRUPT', 'The .xls file has no worksheets');
-  return { sheets, date1904: Boolean(wb.Workbook?.WBProps?.date1904) };
+  return { sheets, date1904: Boolean(wb.Workbook?.WBProps?.date1904), unknownRecords };
 }
 
 function hasValue(cell: XLSX.CellObject): boolean {
@@ -217,6 +231,14 @@ export const xlsReader: FormatReader = {
     const formulaColumns = new Set<number>();
     let batch: RawRecord[] = [];
     let widest = 0;
+    if (book.unknownRecords > 0) {
+      onIssue?.(
+        issue({
+          code: 'xls_unknown_records',
+          message: `The .xls file has ${book.unknownRecords} parts that could not be read; it may be damaged, so check the imported data`,
+        }),
+      );
+    }
 
     for (let r = 0; r < sheet.rows.length; r++) {
       const row = sheet.rows[r];
