@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
+import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { isRosterError } from '../errors.ts';
 import { bytesSource } from '../model/byte-source.ts';
@@ -192,6 +193,18 @@ describe('csvReader', () => {
     expect(cells[1]![1]!.startsWith('x'.repeat(1000))).toBe(true);
     expect(cells[2]![1]!.length).toBeLessThan(10_000);
     expect(cells[3]).toEqual(['3', 'end']);
+  });
+
+  it('decides the encoding by the first non-ASCII bytes when the head is plain ASCII', async () => {
+    const head = 'email,name\n' + 'a@example.com,Ann\n'.repeat(5000); // 90 KB, past the sniffed head
+    const bytes = Buffer.concat([
+      Buffer.from(head),
+      iconv.encode('b@example.com,Jürgen Müller\n', 'windows-1252'),
+    ]);
+    const { sniffed, rows, issues } = await read(bytes);
+    expect(sniffed.encoding).toBe('windows-1252');
+    expect(rows.at(-1)).toEqual([5002, ['b@example.com', 'Jürgen Müller']]);
+    expect(issues).toEqual([]);
   });
 
   it('reads UTF-16 and Windows-1252 through the same parser', async () => {

@@ -25,12 +25,21 @@ import { issue } from '../model/issue.ts';
 import type { IssueSink } from '../model/issue.ts';
 import type { RawRecord, RecordBatch } from '../model/record.ts';
 import { detectDelimiter, detectSepLine } from '../sniff/delimiter.ts';
-import { chooseEncoding, coalesceHead, decodeHead, decodeToUtf8 } from '../sniff/encoding.ts';
+import {
+  chooseEncoding,
+  coalesceHead,
+  decodeHead,
+  decodeToUtf8,
+  detectEncoding,
+  nonAsciiSample,
+} from '../sniff/encoding.ts';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_CELL_CHARS } from './types.ts';
 import type { FormatReader, ReadOptions, TableInfo } from './types.ts';
 
 /** Bytes of the head used for sniffing the encoding and the delimiter. */
 export const CSV_SNIFF_BYTES = 64 * 1024;
+/** How far past an all-ASCII head sniffing looks for the first other bytes. */
+export const ENCODING_SCAN_BYTES = 32 * 1024 * 1024;
 /** Broken quotes recovered by re-reading; each restart reads the file again up to its row. */
 export const MAX_RESTARTS = 50;
 
@@ -479,7 +488,10 @@ export async function* readCsvRows(
               columnIndex: j + 1,
               value: cells[j],
               code: 'invalid_encoding',
-              message: `Bytes that are not valid ${encoding} were replaced by \uFFFD`,
+              message:
+                encoding === 'utf-8'
+                  ? 'Bytes that are not valid UTF-8 were replaced by \uFFFD; if the file was saved in another encoding (such as Windows-1252), give that encoding'
+                  : `Bytes that are not valid ${encoding} were replaced by \uFFFD`,
             }),
           );
         }
@@ -545,7 +557,12 @@ export const csvReader: FormatReader = {
   async sniff(source: ByteSource, options: ReadOptions): Promise<Partial<TableInfo>> {
     const head = await readHead(source, CSV_SNIFF_BYTES);
     const complete = head.byteLength < CSV_SNIFF_BYTES || source.size === head.byteLength;
-    const guess = chooseEncoding(head, options.encoding, complete);
+    let guess = chooseEncoding(head, options.encoding, complete);
+    if (options.encoding === undefined && guess.encoding === 'utf-8' && guess.confidence < 1) {
+      // The head is plain ASCII: the first other bytes further down decide.
+      const sample = await nonAsciiSample(source.stream(), ENCODING_SCAN_BYTES);
+      if (sample) guess = { ...detectEncoding(sample), bomLength: guess.bomLength };
+    }
     const delimiter =
       options.delimiter !== undefined
         ? checkDelimiter(options.delimiter)

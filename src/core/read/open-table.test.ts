@@ -157,9 +157,9 @@ describe('openTable: encodings', () => {
     expect(t.issues).toEqual([]);
   });
 
-  it('detects and decodes ISO-8859-1', async () => {
+  it('detects and decodes ISO-8859-1 (as windows-1252, its superset)', async () => {
     const t = await fixture('iso-8859-1.csv');
-    expect(['iso-8859-1', 'windows-1252']).toContain(t.info.encoding);
+    expect(t.info.encoding).toBe('windows-1252');
     expect(t.cells).toEqual([
       ['José Muñoz', 'São Paulo', 'Brasil'],
       ['François Château', 'Genève', 'Suisse'],
