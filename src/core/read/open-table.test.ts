@@ -213,10 +213,10 @@ describe('openTable: header', () => {
     expect(t.header).toEqual(['Email', 'Name', 'Phone']);
     expect(t.rows.map((r) => r[0])).toEqual([4, 5]);
     expect(codes(t.issues)).toEqual([
-      [2, 'blank_row'],
       [1, 'row_above_header'],
+      [2, 'blank_row'],
     ]);
-    expect(t.issues[1]!.value).toBe('Exported from Acme CRM on 2025-01-01');
+    expect(t.issues[0]!.value).toBe('Exported from Acme CRM on 2025-01-01');
   });
 
   it('skips a sep= line: the header is row 1 as Excel shows it', async () => {

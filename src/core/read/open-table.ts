@@ -22,6 +22,8 @@ import type { ReadOptions, Table, TableInfo } from './types.ts';
 
 /** Cells per row kept (Excel's own limit); the rest of a wider row is cut and reported. */
 export const MAX_COLUMNS = 16_384;
+/** Blank rows held back with the first rows while the header is looked for. */
+const MAX_HELD_BLANK_ROWS = 10_000;
 
 const NOT_SPACE = /\S/;
 
@@ -32,6 +34,15 @@ function isBlankCell(cell: Cell): boolean {
 function isBlankRow(cells: readonly Cell[]): boolean {
   for (const c of cells) if (!isBlankCell(c)) return false;
   return true;
+}
+
+function blankRow(r: RawRecord): RowIssue {
+  return issue({
+    row: r.rowNumber,
+    code: 'blank_row',
+    severity: 'info',
+    message: 'Blank row skipped',
+  });
 }
 
 /**
@@ -134,14 +145,7 @@ function shapeRow(r: RawRecord, s: Shaper): boolean {
   const { header, maxCellChars, report } = s;
   const cells = r.cells;
   if (isBlankRow(cells)) {
-    report(
-      issue({
-        row: r.rowNumber,
-        code: 'blank_row',
-        severity: 'info',
-        message: 'Blank row skipped',
-      }),
-    );
+    report(blankRow(r));
     return false;
   }
   if (cells.length > MAX_COLUMNS) {
@@ -273,52 +277,52 @@ export async function openTable(source: ByteSource, options: ReadOptions = {}): 
   };
   const rows = reader.rows(source, info, readerOptions)[Symbol.asyncIterator]();
 
-  // Hold the first rows back to find the header. Blank rows are reported as they come.
+  // Hold the first rows back to find the header; blank ones stay in place so that issues come
+  // out in row order (past MAX_HELD_BLANK_ROWS they are reported at once instead).
   const held: RawRecord[] = [];
+  const filled: number[] = []; // indexes into held of the non-blank rows
   try {
-    while (held.length < HEADER_SCAN_ROWS) {
+    while (filled.length < HEADER_SCAN_ROWS) {
       const next = await rows.next();
       if (next.done) break;
       for (const r of next.value) {
-        if (isBlankRow(r.cells)) {
-          report(
-            issue({
-              row: r.rowNumber,
-              code: 'blank_row',
-              severity: 'info',
-              message: 'Blank row skipped',
-            }),
-          );
-        } else {
-          held.push(r);
+        if (!isBlankRow(r.cells)) filled.push(held.length);
+        else if (held.length - filled.length >= MAX_HELD_BLANK_ROWS) {
+          report(blankRow(r));
+          continue;
         }
+        held.push(r);
       }
     }
-    if (held.length === 0) throw new RosterError('FILE_EMPTY', `${source.name} has no rows`);
+    if (filled.length === 0) throw new RosterError('FILE_EMPTY', `${source.name} has no rows`);
   } catch (err) {
     await rows.return?.();
     throw err;
   }
 
-  const index =
+  const found =
     options.hasHeader === true
       ? 0
       : options.hasHeader === false
         ? -1
-        : detectHeader(held.slice(0, HEADER_SCAN_ROWS).map((r) => r.cells.map(cellText))).index;
+        : detectHeader(filled.slice(0, HEADER_SCAN_ROWS).map((i) => held[i]!.cells.map(cellText)))
+            .index;
+  const index = found >= 0 ? filled[found]! : -1;
 
   let header: string[];
   if (index >= 0) {
     const headerRecord = held[index]!;
     for (const above of held.slice(0, index)) {
       report(
-        issue({
-          row: above.rowNumber,
-          value: above.cells.map(cellText).filter(Boolean).join(' '),
-          code: 'row_above_header',
-          severity: 'info',
-          message: `Row above the header row (row ${headerRecord.rowNumber}), not imported`,
-        }),
+        isBlankRow(above.cells)
+          ? blankRow(above)
+          : issue({
+              row: above.rowNumber,
+              value: above.cells.map(cellText).filter(Boolean).join(' '),
+              code: 'row_above_header',
+              severity: 'info',
+              message: `Row above the header row (row ${headerRecord.rowNumber}), not imported`,
+            }),
       );
     }
     header = headerNames(headerRecord.cells.slice(0, MAX_COLUMNS), headerRecord.rowNumber, report);
