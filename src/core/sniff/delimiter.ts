@@ -36,6 +36,9 @@ export function detectSepLine(text: string): { delimiter: string; length: number
  * Counts the fields of each record in `text` when split by `delimiter`, with RFC 4180 quoting:
  * a quote at the start of a field runs to the next lone quote, across line breaks.
  * `complete` false drops the last record, which may be cut.
+ *
+ * @example
+ * fieldCounts('a;"b;c"\n1;2\n', ';', true); // [2, 2]
  */
 export function fieldCounts(
   text: string,

@@ -300,6 +300,9 @@ function asBuffer(chunk: Uint8Array): Buffer {
 /**
  * Makes sure the first chunk holds at least `min` bytes (unless the stream is shorter), so
  * that a BOM or a first line can be looked at in one piece whatever the chunk sizes.
+ *
+ * @example
+ * for await (const chunk of coalesceHead(source.stream(), 4)) checkBom(chunk); // first chunk >= 4 bytes
  */
 export async function* coalesceHead(
   chunks: AsyncIterable<Uint8Array>,
