@@ -14,6 +14,7 @@ import {
   JsonDepthError,
   JsonSyntaxError,
   MAX_JSON_DEPTH,
+  columnPaths,
   flattenObject,
   parseJsonText,
 } from './json-value.ts';
@@ -447,7 +448,7 @@ async function* jsonRows(
     for (const e of batch) {
       if (!(e.value instanceof Map)) continue;
       objects++;
-      for (const path of flattenObject(e.value).keys()) addColumn(path);
+      for (const path of columnPaths(e.value)) addColumn(path);
     }
   }
   // Pass 2: the header, then the rows (and the issues: pass 2 also runs when no line held an

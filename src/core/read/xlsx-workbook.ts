@@ -8,7 +8,7 @@ import {
   isBuiltInDateFormat,
   isDateFormat,
 } from './sheet-values.ts';
-import { attr, parseXmlPart } from './xlsx-xml.ts';
+import { attr, parseXmlPart, prefixedAttr } from './xlsx-xml.ts';
 import type { XmlTag } from './xlsx-xml.ts';
 import { DEFAULT_ZIP_LIMITS, zipEntries } from './zip-entries.ts';
 import type { ZipEntry, ZipLimits } from './zip-entries.ts';
@@ -201,7 +201,7 @@ async function parseWorkbook(
         const state = attr(tag, 'state');
         sheets.push({
           name: attr(tag, 'name') ?? '',
-          relId: attr(tag, 'id') ?? '',
+          relId: prefixedAttr(tag, 'id') ?? '',
           state: state === 'hidden' || state === 'veryHidden' ? state : 'visible',
         });
       }

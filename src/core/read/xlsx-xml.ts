@@ -26,10 +26,16 @@ export function localName(qualified: string): string {
   return colon < 0 ? qualified : qualified.slice(colon + 1);
 }
 
-/** The value of an attribute by local name, whatever prefix it was written with (`r:id`). */
+/**
+ * An attribute's value. SpreadsheetML attributes carry no namespace prefix (`r`, `t`, `s`), so
+ * this is a plain lookup: it runs for every cell.
+ */
 export function attr(tag: XmlTag, name: string): string | undefined {
-  const direct = tag.attributes[name];
-  if (direct !== undefined) return direct;
+  return tag.attributes[name];
+}
+
+/** An attribute by local name, whatever prefix it was written with (`r:id`, `ns1:id`). */
+export function prefixedAttr(tag: XmlTag, name: string): string | undefined {
   for (const key in tag.attributes) if (localName(key) === name) return tag.attributes[key];
   return undefined;
 }
