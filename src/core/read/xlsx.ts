@@ -55,7 +55,10 @@ export interface SheetChoice {
  * @example
  * chooseSheet(scan.sheets, 'leads').name; // 'Leads'
  */
-export function chooseSheet<T extends SheetChoice>(sheets: readonly T[], wanted: string | null | undefined): T {
+export function chooseSheet<T extends SheetChoice>(
+  sheets: readonly T[],
+  wanted: string | null | undefined,
+): T {
   if (wanted !== undefined && wanted !== null) {
     const exact = sheets.find((s) => s.name === wanted);
     if (exact) return exact;
