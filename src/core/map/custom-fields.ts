@@ -62,7 +62,7 @@ const TYPE_SHARE = 0.9;
 /** A select field has at most this many options... */
 const MAX_SELECT_OPTIONS = 20;
 /** ...and its values repeat: at most this share of the values are distinct. */
-const MAX_SELECT_DISTINCT_SHARE = 0.6;
+const MAX_SELECT_DISTINCT_SHARE = 0.7;
 
 /**
  * Infers a custom field's type from its values: boolean (yes/no, true/false, 1/0), number, date,
