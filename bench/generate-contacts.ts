@@ -14,16 +14,78 @@ export function prng(seed: number): () => number {
   };
 }
 
-const FIRST = ['John', 'Jane', 'María', 'Wei', 'Olivia', 'Jürgen', 'Chloé', 'Ahmed', 'Priya', 'Sakura', 'Liam', 'Noah'];
-const LAST = ['Doe', 'Smith', 'García', 'Li', "O'Brien", 'Müller', 'Lefèvre', 'Khan', 'Patel', 'Tanaka', 'Brown'];
-const COMPANY = ['Acme Inc', 'Tech Corp', 'Green, Field & Co', 'Soluciones SL', 'Northwind', 'Contoso Ltd', 'Initech'];
-const CITY = ['Boston', 'Madrid', 'Berlin', 'Paris', 'Tokyo', 'Shanghai', 'Dublin', 'Austin', 'Pune'];
-const COUNTRY = ['United States', 'Spain', 'Germany', 'France', 'Japan', 'China', 'Ireland', 'India'];
+const FIRST = [
+  'John',
+  'Jane',
+  'María',
+  'Wei',
+  'Olivia',
+  'Jürgen',
+  'Chloé',
+  'Ahmed',
+  'Priya',
+  'Sakura',
+  'Liam',
+  'Noah',
+];
+const LAST = [
+  'Doe',
+  'Smith',
+  'García',
+  'Li',
+  "O'Brien",
+  'Müller',
+  'Lefèvre',
+  'Khan',
+  'Patel',
+  'Tanaka',
+  'Brown',
+];
+const COMPANY = [
+  'Acme Inc',
+  'Tech Corp',
+  'Green, Field & Co',
+  'Soluciones SL',
+  'Northwind',
+  'Contoso Ltd',
+  'Initech',
+];
+const CITY = [
+  'Boston',
+  'Madrid',
+  'Berlin',
+  'Paris',
+  'Tokyo',
+  'Shanghai',
+  'Dublin',
+  'Austin',
+  'Pune',
+];
+const COUNTRY = [
+  'United States',
+  'Spain',
+  'Germany',
+  'France',
+  'Japan',
+  'China',
+  'Ireland',
+  'India',
+];
 const TAGS = ['customer', 'vip', 'lead', 'partner', 'event-2025', 'newsletter', 'trial'];
 const INDUSTRY = ['SaaS', 'Retail', 'Technology', 'Manufacturing', 'Finance', 'Healthcare'];
 export const CONTACT_HEADER = [
-  'email', 'first_name', 'last_name', 'company', 'phone', 'tags', 'city', 'country',
-  'lead_score', 'created_at', 'custom_industry', 'notes',
+  'email',
+  'first_name',
+  'last_name',
+  'company',
+  'phone',
+  'tags',
+  'city',
+  'country',
+  'lead_score',
+  'created_at',
+  'custom_industry',
+  'notes',
 ];
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;

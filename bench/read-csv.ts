@@ -64,14 +64,19 @@ async function parent(): Promise<void> {
     const best: Record<string, Measurement> = {};
     for (let run = 0; run < runs; run++) {
       for (const mode of ['bare', 'roster']) {
-        const out = execFileSync(process.execPath, ['bin/run-ts.js', 'bench/read-csv.ts', '--child', mode, path], {
-          encoding: 'utf8',
-          maxBuffer: 1 << 20,
-        });
+        const out = execFileSync(
+          process.execPath,
+          ['bin/run-ts.js', 'bench/read-csv.ts', '--child', mode, path],
+          {
+            encoding: 'utf8',
+            maxBuffer: 1 << 20,
+          },
+        );
         const m = JSON.parse(out) as Measurement;
         if (m.rows !== n) throw new Error(`${mode} read ${m.rows} rows, expected ${n}`);
         const prev = best[mode];
-        if (!prev || m.seconds < prev.seconds) best[mode] = { ...m, peakRssMb: Math.max(m.peakRssMb, prev?.peakRssMb ?? 0) };
+        if (!prev || m.seconds < prev.seconds)
+          best[mode] = { ...m, peakRssMb: Math.max(m.peakRssMb, prev?.peakRssMb ?? 0) };
         else prev.peakRssMb = Math.max(prev.peakRssMb, m.peakRssMb);
       }
     }

@@ -10,9 +10,13 @@ const run = (cmd, args) => {
 const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
 
 if (!process.env.TEST_DATABASE_URL) {
-  console.log('TEST_DATABASE_URL is not set: the PostgreSQL storage suite is skipped, PGlite runs everything.');
+  console.log(
+    'TEST_DATABASE_URL is not set: the PostgreSQL storage suite is skipped, PGlite runs everything.',
+  );
 } else {
-  console.log(`PostgreSQL storage suite on ${process.env.TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}`);
+  console.log(
+    `PostgreSQL storage suite on ${process.env.TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}`,
+  );
 }
 run(bin('tsc'), ['--noEmit', '-p', '.']);
 run(bin('eslint'), ['--max-warnings=0', '.']);

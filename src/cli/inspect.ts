@@ -29,7 +29,9 @@ const FORMATS: readonly InputFormat[] = ['csv', 'xlsx', 'xls', 'json', 'ndjson']
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
-    .description('Read a contact file and show its format, columns, suggested field mapping and problems')
+    .description(
+      'Read a contact file and show its format, columns, suggested field mapping and problems',
+    )
     .argument('<file>', 'CSV, TSV, XLSX, XLS, JSON or NDJSON file')
     .option('--json', 'print one JSON object (stable interface, see README)')
     .option('--sheet <name>', 'XLSX/XLS: the sheet to read')
@@ -37,13 +39,24 @@ export function registerInspect(program: Command): void {
     .option('--encoding <enc>', 'text encoding, e.g. utf-8, windows-1252, utf-16le')
     .option('--delimiter <d>', 'CSV delimiter: "," ";" "\\t" "|" or any single character')
     .option('--format <fmt>', `force the format: ${FORMATS.join(', ')}`)
-    .option('--map <header=field>', 'set a column\'s field by hand (repeatable; field "-" skips it)', collect, [])
+    .option(
+      '--map <header=field>',
+      'set a column\'s field by hand (repeatable; field "-" skips it)',
+      collect,
+      [],
+    )
     .option('--remember', 'remember the resulting mapping for files with the same header row')
-    .option('--tenant <name>', 'tenant whose custom fields and remembered mappings apply', 'default')
+    .option(
+      '--tenant <name>',
+      'tenant whose custom fields and remembered mappings apply',
+      'default',
+    )
     .option('--no-db', 'do not open the database (no remembered mappings or custom fields)')
     .action(async (file: string, flags: InspectFlags) => {
       const result = await runInspect(file, flags);
-      process.stdout.write(flags.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : renderInspect(file, result));
+      process.stdout.write(
+        flags.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : renderInspect(file, result),
+      );
     });
 }
 
@@ -56,7 +69,8 @@ export function parseMapFlags(values: string[]): Record<string, FieldRef | null>
   const out: Record<string, FieldRef | null> = {};
   for (const v of values) {
     const eq = v.lastIndexOf('=');
-    if (eq <= 0) throw new RosterError('OPTION_INVALID', `--map expects "Header=field", got "${v}"`);
+    if (eq <= 0)
+      throw new RosterError('OPTION_INVALID', `--map expects "Header=field", got "${v}"`);
     const field = v.slice(eq + 1).trim();
     out[v.slice(0, eq)] = field === '' || field === '-' ? null : field;
   }
@@ -86,7 +100,8 @@ async function runInspect(file: string, flags: InspectFlags): Promise<InspectRes
   const overrides = parseMapFlags(flags.map);
   const options = readOptions(flags);
   if (!flags.db) {
-    if (flags.remember) throw new RosterError('OPTION_INVALID', '--remember needs the database (drop --no-db)');
+    if (flags.remember)
+      throw new RosterError('OPTION_INVALID', '--remember needs the database (drop --no-db)');
     return inspectTable(source, { ...options, overrides });
   }
   return withTenant(flags.tenant, async ({ db, tenantId }) => {

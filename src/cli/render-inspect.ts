@@ -21,7 +21,9 @@ function describeDelimiter(d: string | null): string {
 export function renderInspect(file: string, r: InspectResult): string {
   const facts = [
     r.format.toUpperCase(),
-    r.encoding ? `${r.encoding}${r.encodingConfidence !== null && r.encodingConfidence < 1 ? ` (${Math.round(r.encodingConfidence * 100)}% sure)` : ''}` : '',
+    r.encoding
+      ? `${r.encoding}${r.encodingConfidence !== null && r.encodingConfidence < 1 ? ` (${Math.round(r.encodingConfidence * 100)}% sure)` : ''}`
+      : '',
     r.delimiter ? `delimiter ${describeDelimiter(r.delimiter)}` : '',
     r.sheet ? `sheet "${r.sheet}" of ${r.sheets.length}` : '',
     r.hasHeader ? `header on row ${r.headerRow}` : 'no header row',
@@ -39,8 +41,14 @@ export function renderInspect(file: string, r: InspectResult): string {
     cut(c.samples.join(', '), 40),
   ]);
   const head = ['#', 'Column', 'Field', 'Conf.', 'Method', 'Samples'];
-  const widths = head.map((h, i) => Math.max([...h].length, ...rows.map((row) => [...row[i]!].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => pad(c, widths[i]!)).join('  ').trimEnd();
+  const widths = head.map((h, i) =>
+    Math.max([...h].length, ...rows.map((row) => [...row[i]!].length)),
+  );
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => pad(c, widths[i]!))
+      .join('  ')
+      .trimEnd();
   out.push(line(head), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line));
 
   const total = Object.values(r.issueCounts).reduce((a, b) => a + b, 0);
@@ -59,7 +67,8 @@ export function renderInspect(file: string, r: InspectResult): string {
       out.push(`  ${where}: ${i.code}: ${i.message}`);
     }
     const more = total - Math.min(r.issues.length, MAX_LISTED_ISSUES);
-    if (more > 0) out.push(`  … and ${more.toLocaleString('en-US')} more (--json lists up to 1,000)`);
+    if (more > 0)
+      out.push(`  … and ${more.toLocaleString('en-US')} more (--json lists up to 1,000)`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -15,7 +15,10 @@ export interface TenantContext {
  * Opens the configured database (migrating it if needed), resolves the tenant by name, runs
  * `fn`, and closes the database whatever happens.
  */
-export async function withTenant<T>(tenantName: string, fn: (ctx: TenantContext) => Promise<T>): Promise<T> {
+export async function withTenant<T>(
+  tenantName: string,
+  fn: (ctx: TenantContext) => Promise<T>,
+): Promise<T> {
   const config = loadConfig();
   const handle = await openDatabase(config);
   try {

@@ -23,7 +23,9 @@ export function fileSource(path: string): ByteSource {
     const code = (err as NodeJS.ErrnoException).code;
     throw new RosterError(
       'FILE_UNREADABLE',
-      code === 'ENOENT' ? `No such file: ${path}` : `Cannot read ${path} (${code ?? 'unknown error'})`,
+      code === 'ENOENT'
+        ? `No such file: ${path}`
+        : `Cannot read ${path} (${code ?? 'unknown error'})`,
       {},
       { cause: err },
     );

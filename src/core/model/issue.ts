@@ -38,9 +38,7 @@ export function reportValue(value: string | null | undefined): string | null {
  * @example
  * issue({ row: 7, code: 'row_too_short', message: 'Row has 3 cells, header has 5' })
  */
-export function issue(
-  parts: Partial<RowIssue> & Pick<RowIssue, 'code' | 'message'>,
-): RowIssue {
+export function issue(parts: Partial<RowIssue> & Pick<RowIssue, 'code' | 'message'>): RowIssue {
   return {
     row: parts.row ?? null,
     column: parts.column ?? null,
