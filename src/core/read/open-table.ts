@@ -253,7 +253,7 @@ export async function openTable(source: ByteSource, options: ReadOptions = {}): 
   const head = await readHead(source, FORMAT_HEAD_SIZE);
   if (head.byteLength === 0) throw new RosterError('FILE_EMPTY', `${source.name} is empty`);
   const format = options.format ?? detectFormat(head, source.name);
-  const reader = READERS[format];
+  const reader = await READERS[format]();
   const sniffed = await reader.sniff(source, options);
   const info: TableInfo = {
     encoding: null,
