@@ -1,42 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isRosterError } from '../errors.ts';
-import type { ErrorCode } from '../errors.ts';
 import { bytesSource } from '../model/byte-source.ts';
 import type { ByteSource } from '../model/byte-source.ts';
-import type { RowIssue } from '../model/issue.ts';
-import { collectRecords } from '../model/record.ts';
 import type { RawRecord } from '../model/record.ts';
 import { jsonReader, ndjsonReader } from './json.ts';
-import type { FormatReader, ReadOptions, TableInfo } from './types.ts';
-
-async function read(
-  reader: FormatReader,
-  src: ByteSource,
-  options: ReadOptions = {},
-): Promise<{ info: Partial<TableInfo>; rows: RawRecord[]; issues: RowIssue[] }> {
-  const issues: RowIssue[] = [];
-  const opts = { ...options, onIssue: (i: RowIssue) => issues.push(i) };
-  const info = await reader.sniff(src, opts);
-  const rows = await collectRecords(reader.rows(src, info as TableInfo, opts));
-  return { info, rows, issues };
-}
+import type { TableInfo } from './types.ts';
+import { expectCode, readWith } from './reader-test-support.ts';
+const read = readWith;
 
 const text = (name: string, body: string, chunkSize = 16): ByteSource =>
   bytesSource(name, Buffer.from(body), chunkSize);
-
-async function expectCode(
-  promise: Promise<unknown>,
-  code: ErrorCode,
-): Promise<Error & { details: Record<string, unknown> }> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err, `expected ${code}`).toBeInstanceOf(Error);
-  if (!isRosterError(err, code)) throw err;
-  return err as Error & { details: Record<string, unknown> };
-}
 
 /** Rows as objects keyed by the header row, for readable expectations. */
 function asObjects(rows: RawRecord[]): Array<Record<string, unknown>> {

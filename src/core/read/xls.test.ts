@@ -1,35 +1,12 @@
 import * as XLSX from '@e965/xlsx';
 import { describe, expect, it } from 'vitest';
-import { isRosterError } from '../errors.ts';
-import type { ErrorCode } from '../errors.ts';
 import type { ByteSource } from '../model/byte-source.ts';
-import type { RowIssue } from '../model/issue.ts';
-import { collectRecords } from '../model/record.ts';
 import type { RawRecord } from '../model/record.ts';
 import { source, writeXls } from '../../../test/fixtures/sheets/build.ts';
 import type { ReadOptions, TableInfo } from './types.ts';
 import { MAX_XLS_BYTES, xlsReader } from './xls.ts';
-
-async function read(
-  src: ByteSource,
-  options: ReadOptions = {},
-): Promise<{ info: Partial<TableInfo>; rows: RawRecord[]; issues: RowIssue[] }> {
-  const issues: RowIssue[] = [];
-  const opts = { ...options, onIssue: (i: RowIssue) => issues.push(i) };
-  const info = await xlsReader.sniff(src, opts);
-  const rows = await collectRecords(xlsReader.rows(src, info as TableInfo, opts));
-  return { info, rows, issues };
-}
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<Error> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err, `expected ${code}`).toBeInstanceOf(Error);
-  if (!isRosterError(err, code)) throw err;
-  return err;
-}
+import { expectCode, readWith } from './reader-test-support.ts';
+const read = (src: ByteSource, options: ReadOptions = {}) => readWith(xlsReader, src, options);
 
 const cells = (rows: RawRecord[]) => rows.map((r) => r.cells);
 

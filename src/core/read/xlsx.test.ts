@@ -1,37 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { isRosterError } from '../errors.ts';
-import type { ErrorCode } from '../errors.ts';
 import type { ByteSource } from '../model/byte-source.ts';
-import type { RowIssue } from '../model/issue.ts';
-import { collectRecords } from '../model/record.ts';
 import type { RawRecord } from '../model/record.ts';
 import { minimalXlsx, source, writeXlsx, zipOf } from '../../../test/fixtures/sheets/build.ts';
 import type { ReadOptions, TableInfo } from './types.ts';
 import { xlsxReader } from './xlsx.ts';
-
-async function read(
-  src: ByteSource,
-  options: ReadOptions = {},
-): Promise<{ info: Partial<TableInfo>; rows: RawRecord[]; issues: RowIssue[] }> {
-  const issues: RowIssue[] = [];
-  const opts = { ...options, onIssue: (i: RowIssue) => issues.push(i) };
-  const info = await xlsxReader.sniff(src, opts);
-  const rows = await collectRecords(xlsxReader.rows(src, info as TableInfo, opts));
-  return { info, rows, issues };
-}
+import { expectCode, readWith } from './reader-test-support.ts';
+const read = (src: ByteSource, options: ReadOptions = {}) => readWith(xlsxReader, src, options);
 
 const cells = (rows: RawRecord[]) => rows.map((r) => r.cells);
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<Error> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err, `expected ${code}`).toBeInstanceOf(Error);
-  if (!isRosterError(err, code)) throw err;
-  return err;
-}
 
 describe('xlsxReader: cell values', () => {
   it('reads the example workbook with notes above the header and true row numbers', async () => {
