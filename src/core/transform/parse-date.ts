@@ -1,0 +1,175 @@
+/**
+ * Dates and timestamps from the ways people and spreadsheets write them. Day/month/year parts
+ * are read by hand (fast, strict about ranges); luxon does the time-zone arithmetic only.
+ */
+import { DateTime, IANAZone } from 'luxon';
+
+/**
+ * How a date column is written. `auto` takes ISO and Excel serials as they are, and day/month
+ * orders only when one part is above 12 (`13/04/2025`); `04/05/2025` is ambiguous in `auto` and
+ * reported. An ISO value (what the XLSX reader produces for date cells) is accepted whatever
+ * the format says, since it cannot be misread.
+ */
+export type DateFormat =
+  'auto' | 'MM/DD/YYYY' | 'DD/MM/YYYY' | 'DD-MM-YYYY' | 'YYYY-MM-DD' | 'ISO' | 'excel';
+
+export const DATE_FORMATS: readonly DateFormat[] = [
+  'auto',
+  'MM/DD/YYYY',
+  'DD/MM/YYYY',
+  'DD-MM-YYYY',
+  'YYYY-MM-DD',
+  'ISO',
+  'excel',
+];
+
+/** True when `zone` is an IANA time zone name luxon can use (`UTC`, `Europe/Berlin`). */
+export function isTimeZone(zone: string): boolean {
+  return IANAZone.isValidZone(zone);
+}
+
+interface Parts {
+  y: number;
+  m: number;
+  d: number;
+  h: number;
+  min: number;
+  s: number;
+  ms: number;
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])/;
+const DMY = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:$|[T ])/;
+const TIME = /^[T ]?(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?\s*([AaPp][Mm])?$/;
+const SERIAL = /^\d{1,7}(?:\.\d+)?$/;
+const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/;
+// Real UTC offsets lie within -12:00..+14:00; luxon accepts any two digits.
+const BAD_OFFSET = /[+-](?:1[5-9]|[2-9]\d):?\d{2}$/;
+
+/** Day serial of 1970-01-01 in Excel's 1900 date system. */
+const EXCEL_EPOCH = 25569;
+/** Day serial of 9999-12-31: the last date Excel shows. */
+const EXCEL_MAX = 2958465;
+
+function validDay(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1 || y < 1) return false;
+  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return d <= last;
+}
+
+/** Reads an optional time after the date part. Null when the rest is not a time. */
+function readTime(rest: string, p: Parts): boolean {
+  if (rest === '') return true;
+  const t = TIME.exec(rest);
+  if (!t) return false;
+  let h = Number(t[1]);
+  const ampm = t[5]?.toLowerCase();
+  if (ampm) {
+    if (h < 1 || h > 12) return false;
+    h = (h % 12) + (ampm === 'pm' ? 12 : 0);
+  }
+  p.h = h;
+  p.min = Number(t[2]);
+  p.s = t[3] ? Number(t[3]) : 0;
+  p.ms = t[4] ? Number(t[4].padEnd(3, '0')) : 0;
+  return p.h < 24 && p.min < 60 && p.s < 60;
+}
+
+function fromSerial(text: string): Parts | null {
+  const serial = Number(text);
+  if (!(serial >= 1 && serial <= EXCEL_MAX + 1) || Math.floor(serial) === 60) return null;
+  // Excel counts a 29 February 1900 that never was: serials before it are one day later.
+  const days = serial < 60 ? serial + 1 : serial;
+  const ms = Math.round((days - EXCEL_EPOCH) * 86_400_000);
+  const dt = new Date(ms);
+  return {
+    y: dt.getUTCFullYear(),
+    m: dt.getUTCMonth() + 1,
+    d: dt.getUTCDate(),
+    h: dt.getUTCHours(),
+    min: dt.getUTCMinutes(),
+    s: dt.getUTCSeconds(),
+    ms: dt.getUTCMilliseconds(),
+  };
+}
+
+function readParts(text: string, format: DateFormat): Parts | null {
+  const p: Parts = { y: 0, m: 0, d: 0, h: 0, min: 0, s: 0, ms: 0 };
+  const iso = ISO_DATE.exec(text);
+  if (iso) {
+    p.y = Number(iso[1]);
+    p.m = Number(iso[2]);
+    p.d = Number(iso[3]);
+    return readTime(text.slice(10), p) ? p : null;
+  }
+  if (format === 'excel' || format === 'auto') {
+    if (SERIAL.test(text)) return fromSerial(text);
+    if (format === 'excel') return null;
+  }
+  if (format === 'YYYY-MM-DD' || format === 'ISO') return null;
+  const dmy = DMY.exec(text);
+  if (!dmy) return null;
+  const a = Number(dmy[1]);
+  const b = Number(dmy[2]);
+  p.y = Number(dmy[3]);
+  let monthFirst: boolean;
+  if (format === 'MM/DD/YYYY') monthFirst = true;
+  else if (format === 'DD/MM/YYYY' || format === 'DD-MM-YYYY') monthFirst = false;
+  else if (a > 12 && b <= 12) monthFirst = false;
+  else if (b > 12 && a <= 12) monthFirst = true;
+  else if (a === b)
+    monthFirst = true; // 05/05/2025 reads the same either way
+  else return null; // ambiguous in auto
+  p.m = monthFirst ? a : b;
+  p.d = monthFirst ? b : a;
+  return readTime(text.slice(dmy[0].length - (/[T ]$/.test(dmy[0]) ? 1 : 0)), p) ? p : null;
+}
+
+/**
+ * A date value as `YYYY-MM-DD`, or null when it is invalid or ambiguous. Any time of day is
+ * ignored (a birthday written as `1990-04-05T00:00:00` is that day).
+ *
+ * @example
+ * parseDate('04/05/2025', 'MM/DD/YYYY'); // '2025-04-05'
+ * parseDate('45000', 'excel'); // '2023-03-15'
+ * parseDate('04/05/2025', 'auto'); // null (ambiguous)
+ */
+export function parseDate(text: string, format: DateFormat): string | null {
+  if (HAS_ZONE.test(text) && text.length > 10) {
+    if (BAD_OFFSET.test(text)) return null;
+    const dt = DateTime.fromISO(text.replace(' ', 'T'), { setZone: true });
+    return dt.isValid ? dt.toISODate() : null;
+  }
+  const p = readParts(text, format);
+  if (!p || !validDay(p.y, p.m, p.d)) return null;
+  return `${String(p.y).padStart(4, '0')}-${pad(p.m)}-${pad(p.d)}`;
+}
+
+/**
+ * A timestamp as ISO 8601 in UTC (`...Z`), or null. Values without an offset are wall-clock
+ * times in `zone`; values with one (`Z`, `+02:00`) keep their own.
+ *
+ * @example
+ * parseTimestamp('2025-03-10 09:30', 'ISO', 'America/New_York'); // '2025-03-10T13:30:00.000Z'
+ * parseTimestamp('2025-03-10T09:30:00+01:00', 'ISO', 'UTC'); // '2025-03-10T08:30:00.000Z'
+ */
+export function parseTimestamp(text: string, format: DateFormat, zone: string): string | null {
+  if (HAS_ZONE.test(text) && text.length > 10) {
+    if (BAD_OFFSET.test(text)) return null;
+    const dt = DateTime.fromISO(text.replace(' ', 'T'), { setZone: true });
+    return dt.isValid ? dt.toUTC().toISO() : null;
+  }
+  const p = readParts(text, format);
+  if (!p || !validDay(p.y, p.m, p.d)) return null;
+  const dt = DateTime.fromObject(
+    { year: p.y, month: p.m, day: p.d, hour: p.h, minute: p.min, second: p.s, millisecond: p.ms },
+    { zone },
+  );
+  // A wall-clock time skipped by a daylight-saving change does not exist: luxon would move it.
+  if (!dt.isValid || dt.hour !== p.h || dt.minute !== p.min) return null;
+  return dt.toUTC().toISO();
+}
+
+function pad(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
