@@ -378,3 +378,64 @@ describe('planChange: consent', () => {
     );
   });
 });
+
+describe('planChange: properties', () => {
+  const value = fc.oneof(
+    fc.constant(null),
+    fc.constantFrom('', 'Acme', 'acme', 'Doe'),
+    fc.integer({ min: 0, max: 100 }),
+    fc.array(fc.constantFrom('vip', 'VIP', 'lead'), { maxLength: 3 }),
+  );
+  const draftArb = fc.record({
+    fields: fc.dictionary(fc.constantFrom('company', 'first_name', 'tags', 'lead_score'), value),
+    custom: fc.dictionary(fc.constantFrom('industry', 'plan'), value),
+  });
+  const optsArb = fc.record({
+    strategy: fc.constantFrom('update', 'merge') as fc.Arbitrary<MergeOptions['strategy']>,
+    fields: fc.dictionary(
+      fc.constantFrom('company', 'tags', 'lead_score', 'custom:*'),
+      fc.constantFrom(
+        'keep_existing',
+        'update_if_blank',
+        'always_update',
+        'append',
+        'update_if_newer',
+        'keep_higher',
+      ) as fc.Arbitrary<NonNullable<MergeOptions['fields']>[string]>,
+    ),
+    newer: fc.constant({ rowField: 'last_activity_at' }),
+  });
+
+  it('touches only fields in the row, and without clearBlanks never blanks a value', () => {
+    fc.assert(
+      fc.property(draftArb, optsArb, (draft, opts) => {
+        const c = planChange(draft, stored(), opts);
+        const present = new Set([
+          ...Object.keys(draft.fields),
+          ...Object.keys(draft.custom).map((k) => `custom:${k}`),
+        ]);
+        for (const x of diffOf(c)) {
+          expect(present.has(x.field)).toBe(true);
+          expect(x.after === null || (Array.isArray(x.after) && x.after.length === 0)).toBe(false);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('planning the result again is unchanged (a second import of the same row does nothing)', () => {
+    fc.assert(
+      fc.property(draftArb, optsArb, (draft, opts) => {
+        const first = planChange(draft, stored(), opts);
+        if (first.kind !== 'update') return;
+        const after = stored();
+        for (const x of first.diff) {
+          if (x.field.startsWith('custom:')) after.custom[x.field.slice(7)] = x.after;
+          else after.fields[x.field] = x.after;
+        }
+        expect(planChange(draft, after, opts).kind).toBe('unchanged');
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
