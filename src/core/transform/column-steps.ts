@@ -11,7 +11,7 @@ import { cellText, type Cell } from '../model/record.ts';
 import { cleanText, titleCase } from './clean-text.ts';
 import { splitFullName } from './split-full-name.ts';
 import { parseBoolean } from './parse-boolean.ts';
-import { parseDate, parseTimestamp, type DateFormat } from './parse-date.ts';
+import { parseDate, timestampParser, type DateFormat } from './parse-date.ts';
 import { parseInteger, parseNumber, type DecimalSeparator } from './parse-number.ts';
 import { toE164 } from './parse-phone.ts';
 import { splitList } from './split-list.ts';
@@ -159,8 +159,11 @@ function phoneConvert(rules: ResolvedRules): Convert {
 function dateConvert(rules: ResolvedRules, timestamp: boolean): Convert {
   const { dateFormat: format, timeZone: zone } = rules;
   const expected = format === 'auto' ? 'an unambiguous date' : `a date written ${format}`;
+  const read = timestamp
+    ? timestampParser(format, zone)
+    : (text: string) => parseDate(text, format);
   return (text, report) => {
-    const value = timestamp ? parseTimestamp(text, format, zone) : parseDate(text, format);
+    const value = read(text);
     if (value !== null) return value;
     report('invalid_date', `Not ${expected}`);
     return undefined;
