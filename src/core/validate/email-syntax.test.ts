@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseEmail, type EmailSyntaxReason } from './email-syntax.ts';
 
@@ -72,5 +73,25 @@ describe('parseEmail', () => {
     [`a@${long(63)}.${long(63)}.${long(63)}.${long(63)}.com`, 'domain_too_long'],
   ])('refuses %j (%s)', (address, reason) => {
     expect(parseEmail(address)).toEqual({ ok: false, reason });
+  });
+});
+
+describe('parseEmail properties', () => {
+  it('never throws, and what it accepts respects the length limits and round-trips', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string(), fc.emailAddress(), fc.string({ unit: 'grapheme' })),
+        (s) => {
+          const parsed = parseEmail(s);
+          if (!parsed.ok) return;
+          expect(Buffer.byteLength(parsed.local)).toBeLessThanOrEqual(64);
+          expect(Buffer.byteLength(`${parsed.local}@${parsed.asciiDomain}`)).toBeLessThanOrEqual(
+            254,
+          );
+          expect(parseEmail(`${parsed.local}@${parsed.unicodeDomain}`)).toEqual(parsed);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
