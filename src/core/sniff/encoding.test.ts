@@ -185,6 +185,17 @@ describe('decodeToUtf8', () => {
     }
   });
 
+  it('keeps characters outside the BMP whole when a chunk ends inside them (UTF-16 LE and BE)', async () => {
+    const text = 'name\nZo😀e 𝄞\n';
+    for (const size of [1, 2, 3, 4, 5, 6, 7, 8, 9, 11]) {
+      expect(await decodeAll(utf16le(text), 'utf-16le', size)).toEqual({ text, invalid: 0 });
+      expect(await decodeAll(utf16be(text), 'utf-16be', size)).toEqual({ text, invalid: 0 });
+    }
+    // A high surrogate with nothing after it is still damage, and is reported.
+    const lone = Buffer.concat([Buffer.from([0xfe, 0xff, 0x00, 0x41, 0xd8, 0x3d])]);
+    expect(await decodeAll(lone, 'utf-16be', 64)).toEqual({ text: 'A\uFFFD', invalid: 1 });
+  });
+
   it('keeps a trace of an odd last byte in UTF-16', async () => {
     const r = await decodeAll(Buffer.concat([utf16le('ab'), Buffer.from([0x41])]), 'utf-16le', 64);
     expect(r.text).toBe('ab\uFFFD');

@@ -371,6 +371,9 @@ export async function* decodeToUtf8(
   const decoder = iconv.getDecoder(encoding, { stripBOM: false });
   const utf16 = encoding.startsWith('utf-16');
   let total = 0;
+  // A character outside the BMP can straddle two chunks; some decoders (iconv-lite's UTF-16BE)
+  // then return its high surrogate alone, which UTF-8 cannot encode. Hold it for the next chunk.
+  let pendingHigh = '';
   for await (const raw of coalesceHead(chunks, 4)) {
     let chunk = raw;
     if (first) {
@@ -379,7 +382,14 @@ export async function* decodeToUtf8(
         chunk = chunk.subarray(bom.bytes.length);
     }
     total += chunk.byteLength;
-    const out = Buffer.from(decoder.write(chunk), 'utf8');
+    let text = pendingHigh + decoder.write(chunk);
+    pendingHigh = '';
+    const last = text.charCodeAt(text.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      pendingHigh = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    const out = Buffer.from(text, 'utf8');
     // Single-byte code pages cannot encode U+FFFD, so seeing it means an undefined byte; lone
     // UTF-16 surrogates also turn into it when the text is written out as UTF-8.
     if (out.includes(REPLACEMENT_UTF8)) onInvalid();
@@ -387,7 +397,7 @@ export async function* decodeToUtf8(
   }
   const rest = decoder.end();
   // iconv-lite drops an odd last byte of UTF-16 without a trace; keep a trace of it.
-  const tail = (rest ?? '') + (utf16 && total % 2 === 1 ? '\uFFFD' : '');
+  const tail = pendingHigh + (rest ?? '') + (utf16 && total % 2 === 1 ? '\uFFFD' : '');
   if (tail.length > 0) {
     const out = Buffer.from(tail, 'utf8');
     if (out.includes(REPLACEMENT_UTF8)) onInvalid();
