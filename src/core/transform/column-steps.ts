@@ -13,7 +13,7 @@ import { splitFullName } from './split-full-name.ts';
 import { parseBoolean } from './parse-boolean.ts';
 import { parseDate, timestampParser, type DateFormat } from './parse-date.ts';
 import { parseInteger, parseNumber, type DecimalSeparator } from './parse-number.ts';
-import { toE164 } from './parse-phone.ts';
+import { parsePhone } from './parse-phone.ts';
 import { splitList } from './split-list.ts';
 
 /** Where a step writes and what it reports against. */
@@ -149,8 +149,16 @@ function phoneConvert(rules: ResolvedRules): Convert {
     ? ` (default country ${rules.defaultCountry})`
     : ' (no default country)';
   return (text, report) => {
-    const e164 = toE164(text, rules.defaultCountry);
-    if (e164 !== null) return e164;
+    const phone = parsePhone(text, rules.defaultCountry);
+    if (phone !== null) {
+      // The number is imported; the extension has no place in E.164, so the report keeps it.
+      if (phone.extension !== null)
+        report(
+          'phone_extension_dropped',
+          `Extension ${phone.extension} is not stored (E.164 has none)`,
+        );
+      return phone.e164;
+    }
     report('invalid_phone', `Not a valid phone number${where}`);
     return undefined;
   };

@@ -11,6 +11,6 @@ export {
   type DateFormat,
 } from './parse-date.ts';
 export { parseInteger, parseNumber, type DecimalSeparator } from './parse-number.ts';
-export { isPhoneCountry, toE164 } from './parse-phone.ts';
+export { isPhoneCountry, parsePhone, toE164, type ParsedPhone } from './parse-phone.ts';
 export { DEFAULT_LIST_DELIMITERS, listSplitter, splitList } from './split-list.ts';
 export { splitFullName, type NameParts } from './split-full-name.ts';

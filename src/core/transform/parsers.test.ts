@@ -58,6 +58,8 @@ describe('toE164', () => {
     ['12', 'US', null],
     ['abc', 'US', null],
     ['+1 555 555 0100', 'US', null],
+    ['call 415-555-2671 now', 'US', null],
+    ['415-555-2671 ext. 12', 'US', '+14155552671'],
   ] as const)('%j in %s -> %j', (raw, cc, want) => {
     expect(toE164(raw, cc)).toBe(want);
   });

@@ -123,6 +123,12 @@ describe('transformRow: rejected values are reported and left out', () => {
     ]);
   });
 
+  it('a phone extension is reported, the number imported', () => {
+    const r = one('phone', '(415) 555-2671 x12', { defaultCountry: 'US' });
+    expect(r.value).toBe('+14155552671');
+    expect(r.codes).toEqual(['phone_extension_dropped']);
+  });
+
   it('a list keeps its good parts and reports each bad one', () => {
     const r = one('custom:channels', 'Email|Fax|sms|Pigeon', {});
     expect(r.value).toEqual(['Email', 'SMS']);
