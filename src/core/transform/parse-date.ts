@@ -50,10 +50,12 @@ const EXCEL_EPOCH = 25569;
 /** Day serial of 9999-12-31: the last date Excel shows. */
 const EXCEL_MAX = 2958465;
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function validDay(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1 || y < 1) return false;
-  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  return d <= last;
+  const leap = m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= MONTH_DAYS[m - 1]! + (leap ? 1 : 0);
 }
 
 /** Reads an optional time after the date part. Null when the rest is not a time. */
