@@ -9,7 +9,9 @@ import { wallClockToUtc, zoneOffsets } from './zone-offset.ts';
  * How a date column is written. `auto` takes ISO and Excel serials as they are, and day/month
  * orders only when one part is above 12 (`13/04/2025`); `04/05/2025` is ambiguous in `auto` and
  * reported. An ISO value (what the XLSX reader produces for date cells) is accepted whatever
- * the format says, since it cannot be misread.
+ * the format says, since it cannot be misread. Day/month/year parts may be separated by `/`, `-`
+ * or `.` whichever order is named; years have four digits (`3/10/25` is reported, not guessed).
+ * A time of day may follow (`14:30`, `2:30 PM`, `14:30:05.123`), and an offset (`Z`, `+01:00`).
  */
 export type DateFormat =
   'auto' | 'MM/DD/YYYY' | 'DD/MM/YYYY' | 'DD-MM-YYYY' | 'YYYY-MM-DD' | 'ISO' | 'excel';
@@ -47,6 +49,7 @@ const ZONE = /\s*(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
 
 /** Day serial of 1970-01-01 in Excel's 1900 date system. */
 const EXCEL_EPOCH = 25569;
+const AUTO_SERIAL_MIN = 10_000;
 /** Day serial of 9999-12-31: the last date Excel shows. */
 const EXCEL_MAX = 2958465;
 
@@ -103,10 +106,11 @@ function readParts(text: string, format: DateFormat): Parts | null {
     p.d = Number(iso[3]);
     return readTime(text.slice(10), p) ? p : null;
   }
-  if (format === 'excel' || format === 'auto') {
-    if (SERIAL.test(text)) return fromSerial(text);
-    if (format === 'excel') return null;
-  }
+  if (format === 'excel') return SERIAL.test(text) ? fromSerial(text) : null;
+  // In `auto` a bare number of up to four digits is far more likely a year than a day in
+  // 1900-1927, so only serials from 10000 (1927-05-18) on are taken as dates.
+  if (format === 'auto' && SERIAL.test(text))
+    return Number(text) >= AUTO_SERIAL_MIN ? fromSerial(text) : null;
   if (format === 'YYYY-MM-DD' || format === 'ISO') return null;
   const dmy = DMY.exec(text);
   if (!dmy) return null;
