@@ -154,7 +154,9 @@ describe('openTable: encodings', () => {
       ['Cléa Lefèvre', 'Café de la Gare', 'Besançon', '“VIP”'],
       ['Seán Ó Bré', 'Crème Brûlée Ltd', 'Dublin', 'naïve ‘quote’'],
     ]);
-    expect(t.issues).toEqual([]);
+    // Right, but chardet is not sure of it: the doubt is reported, nothing else.
+    const sure = (t.info.encodingConfidence ?? 0) >= 0.5;
+    expect(t.issues.map((i) => i.code)).toEqual(sure ? [] : ['encoding_uncertain']);
   });
 
   it('detects and decodes ISO-8859-1 (as windows-1252, its superset)', async () => {
@@ -497,5 +499,29 @@ describe('openTable: properties', () => {
       ),
       { numRuns: 500, timeout: 5000 },
     );
+  });
+});
+
+describe('encoding doubt', () => {
+  const polish = 'email,first_name,last_name,city\nmarta@example.pl,Marta,Świętek,Łódź\n';
+
+  it('warns when the encoding is only a weak guess, so mangled names are not taken silently', async () => {
+    const iconv = (await import('iconv-lite')).default;
+    const r = await open(bytesSource('pl.csv', iconv.encode(polish, 'windows-1250')));
+    const doubt = r.issues.filter((i) => i.code === 'encoding_uncertain');
+    expect(doubt).toHaveLength(1);
+    expect(doubt[0]).toMatchObject({ row: null, severity: 'warning' });
+    expect(doubt[0]!.message).toMatch(/--encoding windows-1250/);
+
+    const forced = await open(bytesSource('pl.csv', iconv.encode(polish, 'windows-1250')), {
+      encoding: 'windows-1250',
+    });
+    expect(forced.issues.map((i) => i.code)).not.toContain('encoding_uncertain');
+    expect(forced.cells[0]).toEqual(['marta@example.pl', 'Marta', 'Świętek', 'Łódź']);
+  });
+
+  it('says nothing for UTF-8', async () => {
+    const r = await open(bytesSource('pl.csv', Buffer.from(polish)));
+    expect(r.issues).toEqual([]);
   });
 });

@@ -270,6 +270,8 @@ export async function openTable(source: ByteSource, options: ReadOptions = {}): 
 
   const router = new IssueRouter(options.onIssue);
   const report = router.sink;
+  const doubt = encodingDoubt(info);
+  if (doubt) report(doubt);
   const readerOptions: ReadOptions = {
     ...options,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
@@ -373,4 +375,27 @@ async function* dataBatches(
   } finally {
     await rest.return?.();
   }
+}
+
+/** Below this, an encoding guess for an 8-bit code page is said out loud. */
+const SURE_ENOUGH = 0.5;
+
+/**
+ * chardet often puts Windows-1252 first, with little confidence, for text that is really
+ * Central European or Cyrillic, because emails and digits dominate contact files. A wrong guess
+ * would change every accented name, so a weak guess is reported instead of being taken silently.
+ */
+function encodingDoubt(info: TableInfo): RowIssue | null {
+  if (info.encoding === null || info.encodingConfidence === null) return null;
+  if (info.encodingConfidence >= SURE_ENOUGH || info.encoding.startsWith('utf')) return null;
+  const pct = Math.round(info.encodingConfidence * 100);
+  return issue({
+    code: 'encoding_uncertain',
+    severity: 'warning',
+    value: info.encoding,
+    message:
+      `The text encoding was guessed as ${info.encoding}, only ${pct}% sure. If accented names ` +
+      'look wrong in the samples, give the encoding the file was saved in (for example ' +
+      '--encoding windows-1250 for Central European, windows-1251 for Cyrillic, iso-8859-2)',
+  });
 }
