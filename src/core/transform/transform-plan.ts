@@ -30,10 +30,29 @@ export interface TransformPlan {
   readonly importTags: readonly string[];
 }
 
+const RULE_KEYS: ReadonlySet<string> = new Set([
+  'dateFormat',
+  'timeZone',
+  'defaultCountry',
+  'listDelimiters',
+  'lowercase',
+  'titleCase',
+  'decimalSeparator',
+]);
+
 function resolveRules(rules: ColumnRules, where: string): ResolvedRules {
   const bad = (what: string): never => {
     throw new RosterError('OPTION_INVALID', `${where}: ${what}`, { column: where });
   };
+  // Rules often come from a hand-written mapping file: a misspelt rule must not be ignored.
+  for (const key of Object.keys(rules))
+    if (!RULE_KEYS.has(key)) bad(`unknown rule "${key}" (one of ${[...RULE_KEYS].join(', ')})`);
+  for (const key of ['lowercase', 'titleCase'] as const) {
+    if (rules[key] !== undefined && typeof rules[key] !== 'boolean')
+      bad(`${key} must be true or false`);
+  }
+  if (rules.listDelimiters !== undefined && !Array.isArray(rules.listDelimiters))
+    bad('list delimiters must be a list of strings');
   const dateFormat = rules.dateFormat ?? 'auto';
   if (!DATE_FORMATS.includes(dateFormat))
     bad(`unknown date format "${dateFormat}" (one of ${DATE_FORMATS.join(', ')})`);
@@ -77,6 +96,9 @@ export function buildTransformPlan(
   customFields: readonly CustomFieldDef[] = [],
 ): TransformPlan {
   const { columns: overrides = {}, importTags = [], ...global } = options;
+  if (!Array.isArray(importTags) || importTags.some((t) => typeof t !== 'string')) {
+    throw new RosterError('OPTION_INVALID', 'importTags must be a list of strings');
+  }
   const customByKey = new Map(customFields.map((d) => [d.key, d]));
   const mapped = new Set(columns.map((c) => c.field).filter((f) => f !== null));
   const globalRules = resolveRules({ ...global, titleCase: false }, 'options');

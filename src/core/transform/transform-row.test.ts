@@ -292,6 +292,10 @@ describe('buildTransformPlan: per-column rules', () => {
     [{ decimalSeparator: ' ' as never }, columns],
     [{ listDelimiters: [''] }, columns],
     [{ columns: { Signup: { timeZone: 'Nowhere' } } }, columns],
+    [{ columns: { Signup: { dateFromat: 'DD-MM-YYYY' } as never } }, columns],
+    [{ columns: { Labels: { lowercase: 'yes' as never } } }, columns],
+    [{ listDelimiters: '|' as never }, columns],
+    [{ importTags: 'vip' as never }, columns],
     [{}, [{ index: 0, header: 'X', field: 'no_such_field' }]],
   ])('rejects %j with OPTION_INVALID', (options, cols) => {
     let caught: unknown;
