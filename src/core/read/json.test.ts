@@ -108,6 +108,18 @@ describe('jsonReader', () => {
     expect(data.rows[1]!.cells).toEqual(['x@y.co']);
   });
 
+  it('reads the list after empty ones, and refuses a second list of contacts instead of dropping it', async () => {
+    const later = await read(
+      jsonReader,
+      text('e.json', '{"data": [], "contacts": [{"email": "b@x.co"}, {"email": "c@x.co"}]}'),
+    );
+    expect(later.rows.map((r) => r.cells)).toEqual([['email'], ['b@x.co'], ['c@x.co']]);
+
+    const two = '{"contacts": [{"email": "a@x.co"}], "users": [{"email": "b@x.co"}]}';
+    const err = await expectCode(read(jsonReader, text('two.json', two)), 'JSON_SHAPE');
+    expect(err.message).toMatch(/more than one contact list \("contacts" and "users"\)/);
+  });
+
   it('keeps lists of objects as JSON text and says so once per column', async () => {
     const { rows, issues } = await read(
       jsonReader,

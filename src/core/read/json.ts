@@ -164,6 +164,11 @@ async function* arrayElements(
   const keys: string[] = [];
   let builder: JsonBuilder | null = null;
   let index = 0;
+  // Inside a wrapper object: the list being read, and the lists seen so far. A wrapper may hold
+  // empty lists before the real one; two lists with contacts are refused rather than half read.
+  let wrapperList: string | null = null;
+  let sawList = false;
+  let filledList: string | null = null;
 
   const { encoding, chunks } = await utf8Stream(source, info, options, onInvalid);
   try {
@@ -185,6 +190,8 @@ async function* arrayElements(
               key = t.value as string;
               if (keys.length < 10) keys.push(key);
               phase = 'value';
+            } else if (t.name === 'endObject' && sawList) {
+              phase = 'rest';
             } else if (t.name === 'endObject') {
               throw shapeError(
                 `The JSON file is one object (keys: ${keys.join(', ') || 'none'}) with no "contacts" or "data" list in it. ${EXPECTED_SHAPE}`,
@@ -194,6 +201,14 @@ async function* arrayElements(
             break;
           case 'value':
             if (t.name === 'startArray' && WRAPPER_KEYS.has(key.toLowerCase())) {
+              if (filledList !== null) {
+                throw shapeError(
+                  `The JSON object holds more than one contact list ("${filledList}" and "${key}"); Roster reads one list per file, so split them into two files`,
+                  { keys },
+                );
+              }
+              wrapperList = key;
+              sawList = true;
               phase = 'elements';
             } else if (t.name === 'startObject' || t.name === 'startArray') {
               skipDepth = 1;
@@ -210,7 +225,13 @@ async function* arrayElements(
           case 'elements':
             if (!builder) {
               if (t.name === 'endArray') {
-                phase = 'rest';
+                if (wrapperList === null) {
+                  phase = 'rest';
+                } else {
+                  if (index > 0) filledList = wrapperList;
+                  wrapperList = null;
+                  phase = 'key';
+                }
                 break;
               }
               const at = index + 1;
