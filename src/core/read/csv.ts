@@ -9,7 +9,8 @@
  * - Broken quoting loses no rows. A quote that opens a field and is never closed (or that runs
  *   over line breaks into a stray quote further on) would swallow the rest of the file into one
  *   cell. The scanner sees it; reading restarts at that row with the quote taken as a literal
- *   character, and the row is reported. After MAX_RESTARTS the file counts as unreadable.
+ *   character, and the row is reported. After MAX_RESTARTS, further runaway quotes are kept
+ *   (merging lines into one row) and reported as `merged_rows`.
  * - Rows keep spreadsheet numbers: one record is one row, even with line breaks in cells; a
  *   `sep=;` first line is skipped and the row after it is row 1, as Excel shows it.
  *
