@@ -3,6 +3,7 @@
  * lenient: mapping looks at shares over a sample, so one odd value does not matter, and the
  * transform and validate stages do the strict parsing later.
  */
+import { parseBoolean } from '../transform/parse-boolean.ts';
 
 const EMAIL = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]{2,}$/;
 
@@ -113,27 +114,16 @@ export function isIntegerLike(value: string): boolean {
   return /^[+-]?\d+$/.test(value.trim());
 }
 
-const BOOLEAN_WORDS = new Set(
-  (
-    'true false yes no y n t f 1 0 on off ja nein oui non si sim nao wahr falsch vrai ' +
-    'faux verdadero falso'
-  ).split(' '),
-);
-
 /**
- * True for a value that spells a yes/no answer in a common way (English, German, French,
- * Spanish, Portuguese, and 1/0).
+ * True for a value that spells a yes/no answer: exactly the words the transform stage imports
+ * as booleans (English, German, French, Spanish, Portuguese, 1/0, checkmarks, consent words),
+ * so a column inferred as boolean never has its values rejected on import.
  *
  * @example
  * isBooleanLike('Yes') // true
  */
 export function isBooleanLike(value: string): boolean {
-  const v = value
-    .trim()
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '');
-  return BOOLEAN_WORDS.has(v);
+  return parseBoolean(value.trim()) !== null;
 }
 
 const URL_WITH_SCHEME = /^(?:https?:\/\/|www\.)[^\s]+$/i;

@@ -1,6 +1,7 @@
 /**
  * Yes/no values in the words contact files use: spreadsheet checkboxes, CRM exports, consent
- * columns (`opted in`, `unsubscribed`).
+ * columns (`opted in`, `unsubscribed`). Column mapping infers boolean columns with the same
+ * words (map/value-patterns.ts), so a column typed boolean always imports.
  */
 
 const TRUE_WORDS = [
@@ -25,6 +26,10 @@ const TRUE_WORDS = [
   'oui',
   'sí',
   'si',
+  'sim',
+  'wahr',
+  'vrai',
+  'verdadero',
 ];
 const FALSE_WORDS = [
   'false',
@@ -43,6 +48,11 @@ const FALSE_WORDS = [
   'not subscribed',
   'nein',
   'non',
+  'não',
+  'nao',
+  'falsch',
+  'faux',
+  'falso',
 ];
 
 const WORDS = new Map<string, boolean>([
