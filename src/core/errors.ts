@@ -29,6 +29,9 @@ export const ERROR_CODES = [
   'DB_MIGRATION_FAILED',
   'NOT_FOUND',
   'CONFLICT',
+  // jobs
+  'JOB_STATE',
+  'FILE_CHANGED',
   // anything else that escaped a more precise code
   'INTERNAL',
 ] as const;

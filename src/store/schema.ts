@@ -39,6 +39,7 @@ export type ImportStatus =
   | 'rolling_back'
   | 'rolled_back';
 export type ImportEventKind = 'created' | 'updated';
+export type ImportEventUndone = 'reverted' | 'conflict' | 'gone';
 export type ExportFormat = 'csv' | 'xlsx' | 'json' | 'ndjson';
 export type ExportStatus = 'queued' | 'running' | 'completed' | 'failed' | 'expired';
 export type AuditActorType = 'user' | 'api_key' | 'cli' | 'system';
@@ -155,6 +156,8 @@ export interface SegmentsTable {
   filter: string | null;
   created_at: TimestampDefault;
   updated_at: TimestampDefault;
+  /** The import that created the segment (its rollback deletes it). */
+  import_id: string | null;
 }
 
 export interface SegmentMembersTable {
@@ -192,6 +195,13 @@ export interface ImportsTable {
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
   rolled_back_at: Timestamp | null;
+  /** Who started it: a user name, or the OS user for the CLI. */
+  actor: string | null;
+  segment_id: string | null;
+  rows_duplicate_in_file: Generated<number>;
+  possible_duplicates: Generated<number>;
+  issue_counts: JsonDefault<Record<string, number>>;
+  rollback: JsonNullable<JsonValue>;
 }
 
 export interface ImportEventsTable {
@@ -207,6 +217,9 @@ export interface ImportEventsTable {
   after: Json<JsonObject>;
   contact_version: number;
   created_at: TimestampDefault;
+  /** How a rollback dealt with the event; null until then. */
+  undone: ImportEventUndone | null;
+  undone_at: Timestamp | null;
 }
 
 export interface ImportIssuesTable {

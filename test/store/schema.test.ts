@@ -106,6 +106,7 @@ const COLUMNS: { [T in keyof Database]: Record<keyof Database[T], true> } = {
     filter: true,
     created_at: true,
     updated_at: true,
+    import_id: true,
   },
   segment_members: {
     tenant_id: true,
@@ -141,6 +142,12 @@ const COLUMNS: { [T in keyof Database]: Record<keyof Database[T], true> } = {
     started_at: true,
     finished_at: true,
     rolled_back_at: true,
+    actor: true,
+    segment_id: true,
+    rows_duplicate_in_file: true,
+    possible_duplicates: true,
+    issue_counts: true,
+    rollback: true,
   },
   import_events: {
     tenant_id: true,
@@ -153,6 +160,8 @@ const COLUMNS: { [T in keyof Database]: Record<keyof Database[T], true> } = {
     after: true,
     contact_version: true,
     created_at: true,
+    undone: true,
+    undone_at: true,
   },
   import_issues: {
     tenant_id: true,

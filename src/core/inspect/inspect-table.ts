@@ -20,6 +20,11 @@ export interface InspectOptions extends Omit<ReadOptions, 'onIssue'> {
   /** Manual choices by header text, applied over the suggestions. */
   overrides?: Record<string, FieldRef | null>;
   allowNewCustomFields?: boolean;
+  /**
+   * Stop reading once the sample is full (default false: read the whole file to count rows and
+   * find every issue). `rowCount` then counts the rows read.
+   */
+  sampleOnly?: boolean;
 }
 
 export interface MappingPreset {
@@ -76,6 +81,7 @@ export async function inspectTable(
       if (sample.length < sampleRows) sample.push(record);
     }
     rowCount += batch.length;
+    if (options.sampleOnly === true && sample.length >= sampleRows) break;
   }
 
   const suggestions = suggestMapping(profileColumns(table.header, sample), {

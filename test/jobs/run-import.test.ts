@@ -1,0 +1,68 @@
+import { expect, it } from 'vitest';
+import { describeEachBackend } from '../support/backends.ts';
+import { contactsOf, dryRunCsv, freshTenant, importCsv } from './import-support.ts';
+
+describeEachBackend('import: write path', (getDb) => {
+  it('creates contacts with the journal, issues and counters', async () => {
+    const db = getDb();
+    const tenantId = await freshTenant(db);
+    const csv = [
+      'Email,First Name,Company,Phone,Tags',
+      'ann@example.com,Ann,Acme,+1 415 555 2671,vip|east',
+      'bad-email,Bob,Beta,,',
+      'ANN@example.com,Ann2,,,',
+      'cy@example.com,Cy,Corp,12,',
+    ].join('\n');
+    const summary = await importCsv(db, tenantId, csv, { tags: ['imported'] });
+    expect(summary.status).toBe('completed');
+    expect(summary.counters).toMatchObject({
+      rowsProcessed: 4,
+      created: 2,
+      rejected: 1,
+      duplicatesInFile: 1,
+      updated: 0,
+    });
+    const contacts = await contactsOf(db, tenantId);
+    expect(contacts.map((c) => [c.email, c.first_name, c.phone, c.tags])).toEqual([
+      ['ann@example.com', 'Ann', '+14155552671', ['vip', 'east', 'imported']],
+      ['cy@example.com', 'Cy', null, ['imported']],
+    ]);
+    expect(contacts[0]!.source).toBe(`import:${summary.jobId}`);
+    const events = await db
+      .selectFrom('import_events')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('seq')
+      .execute();
+    expect(events.map((e) => [e.seq, e.row_number, e.kind])).toEqual([
+      [0, 2, 'created'],
+      [1, 5, 'created'],
+    ]);
+    const issues = await db
+      .selectFrom('import_issues')
+      .select(['row_number', 'code', 'severity'])
+      .where('tenant_id', '=', tenantId)
+      .orderBy('row_number')
+      .execute();
+    expect(issues.map((i) => i.code)).toContain('duplicate_in_file');
+    expect(issues.filter((i) => i.row_number === 3).map((i) => i.severity)).toContain('error');
+  });
+
+  it('updates, merges or skips on the second import, and dry run counts match', async () => {
+    const db = getDb();
+    for (const strategy of ['update', 'merge', 'skip'] as const) {
+      const tenantId = await freshTenant(db);
+      await importCsv(db, tenantId, 'Email,First Name,Company\nann@example.com,Ann,\n');
+      const second =
+        'Email,First Name,Company\nann@example.com,Annie,Acme\nnew@example.com,New,N\n';
+      const dry = await dryRunCsv(db, tenantId, second, { merge: { strategy } });
+      const real = await importCsv(db, tenantId, second, { merge: { strategy } });
+      expect(dry.counters).toEqual(real.counters);
+      const [ann] = await contactsOf(db, tenantId);
+      if (strategy === 'update') expect([ann!.first_name, ann!.company]).toEqual(['Annie', 'Acme']);
+      if (strategy === 'merge') expect([ann!.first_name, ann!.company]).toEqual(['Ann', 'Acme']);
+      if (strategy === 'skip') expect([ann!.first_name, ann!.company]).toEqual(['Ann', null]);
+      expect(real.counters.created).toBe(1);
+    }
+  });
+});
