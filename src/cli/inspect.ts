@@ -10,13 +10,17 @@ import { findPreset, savePreset } from '../store/mapping-presets.ts';
 import { listCustomFields } from '../store/custom-fields.ts';
 import { renderInspect } from './render-inspect.ts';
 
-interface InspectFlags {
-  json?: boolean;
+/** The read flags inspect and import share. */
+export interface ReadFlags {
   sheet?: string;
   header?: boolean;
   encoding?: string;
   delimiter?: string;
   format?: string;
+}
+
+interface InspectFlags extends ReadFlags {
+  json?: boolean;
   map: string[];
   remember?: boolean;
   tenant: string;
@@ -77,7 +81,7 @@ export function parseMapFlags(values: string[]): Record<string, FieldRef | null>
   return out;
 }
 
-function readOptions(flags: InspectFlags): Omit<ReadOptions, 'onIssue'> {
+export function readOptions(flags: ReadFlags): Omit<ReadOptions, 'onIssue'> {
   if (flags.format !== undefined && !FORMATS.includes(flags.format as InputFormat)) {
     throw new RosterError('OPTION_INVALID', `--format must be one of ${FORMATS.join(', ')}`);
   }

@@ -100,7 +100,15 @@ export interface ImportSummary {
 export async function runImport(ctx: ImportRunContext, importId: string): Promise<ImportSummary> {
   const job = await getImport(ctx.db, ctx.tenantId, importId);
   if (job.status === 'completed') return summaryOf(job, []);
-  if (!(await transitionImport(ctx.db, ctx.tenantId, importId, ['queued', 'running'], 'running'))) {
+  if (
+    !(await transitionImport(
+      ctx.db,
+      ctx.tenantId,
+      importId,
+      ['queued', 'running', 'failed'],
+      'running',
+    ))
+  ) {
     throw new RosterError('JOB_STATE', `Import ${importId} is ${job.status}; it cannot be run`, {
       importId,
       status: job.status,
