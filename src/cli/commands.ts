@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
+import { registerHistory } from './history.ts';
 import { registerImport } from './import.ts';
 import { registerInspect } from './inspect.ts';
 import { registerMigrate } from './migrate.ts';
+import { registerShow } from './show.ts';
 
 /** Every sub-command, one file each. */
 export function registerCommands(program: Command): void {
   registerInspect(program);
   registerImport(program);
+  registerHistory(program);
+  registerShow(program);
   registerMigrate(program);
 }

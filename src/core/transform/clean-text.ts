@@ -10,6 +10,19 @@ const FORMULA_STARTS = new Set(['=', '+', '-', '@', '\t', '\r']);
 const NON_ASCII = /[\u0080-\uffff]/;
 
 /**
+ * Makes a value safe to open in a spreadsheet: a value starting with `= + - @ tab CR` gets a
+ * leading apostrophe, so Excel shows it as text instead of running it as a formula. Roster's
+ * import removes exactly this guard again (`unguardFormula`), so files round-trip.
+ *
+ * @example
+ * guardFormula('=HYPERLINK("http://x")'); // `'=HYPERLINK("http://x")`
+ * guardFormula('+15551234567'); // "'+15551234567"
+ */
+export function guardFormula(value: string): string {
+  return value.length > 0 && FORMULA_STARTS.has(value[0]!) ? `'${value}` : value;
+}
+
+/**
  * Undoes exactly the formula guard of Roster's own export: an apostrophe followed by one of
  * `= + - @ tab CR` loses the apostrophe. Any other apostrophe (`'Tis`, `O'Brien`) stays.
  *

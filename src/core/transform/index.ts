@@ -14,7 +14,7 @@
 export { buildTransformPlan, type PlannedColumn, type TransformPlan } from './transform-plan.ts';
 export { transformRow, type TransformResult } from './transform-row.ts';
 export type { ColumnRules, TransformColumn, TransformOptions } from './types.ts';
-export { cleanText, titleCase, unguardFormula } from './clean-text.ts';
+export { cleanText, guardFormula, titleCase, unguardFormula } from './clean-text.ts';
 export { parseBoolean } from './parse-boolean.ts';
 export {
   DATE_FORMATS,
