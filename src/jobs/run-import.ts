@@ -278,8 +278,8 @@ async function processFile(
       if (row.rowNumber <= checkpoint.row) continue;
       pending.push(row);
       lastRow = row.rowNumber;
+      if (pending.length >= options.batchSize) await flush(lastRow, false);
     }
-    if (pending.length >= options.batchSize) await flush(lastRow, false);
   }
   await flush(lastRow, true);
 }
