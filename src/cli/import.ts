@@ -49,6 +49,9 @@ interface ImportFlags extends ReadFlags {
   mx?: boolean;
   remember?: boolean;
   batchSize?: string;
+  fuzzy: boolean;
+  fuzzyThreshold: string;
+  mergeFuzzy?: boolean;
   tenant: string;
 }
 
@@ -80,6 +83,13 @@ export function registerImport(program: Command): void {
     .option('--tag <tag>', 'add a tag to every imported contact (repeatable)', collect, [])
     .option('--segment <name>', 'add every imported contact to this segment (created if missing)')
     .option('--default-country <cc>', 'country of national phone numbers, e.g. US, DE')
+    .option(
+      '--fuzzy-threshold <n>',
+      'list contacts with a similar name + company (0..1) as possible duplicates',
+      '0.85',
+    )
+    .option('--no-fuzzy', 'do not look for possible duplicates')
+    .option('--merge-fuzzy', 'merge into possible duplicates instead of only listing them')
     .option('--mx', 'look up the MX records of email domains (warning when a domain takes no mail)')
     .option('--dry-run', 'run every stage except the write and show what would happen')
     .option('--json', 'print one JSON object (stable interface, see README)')
@@ -288,7 +298,15 @@ export function requestOf(flags: ImportFlags): ImportRequest {
       );
     }
   }
+  const threshold = Number(flags.fuzzyThreshold);
+  if (!(threshold > 0 && threshold <= 1)) {
+    throw new RosterError(
+      'OPTION_INVALID',
+      '--fuzzy-threshold must be above 0 and at most 1, e.g. 0.85',
+    );
+  }
   return {
+    fuzzy: flags.fuzzy ? { threshold, merge: flags.mergeFuzzy === true } : null,
     read: readOptions(flags),
     map: { ...(file.mapping ?? {}), ...parseMapFlags(flags.map) },
     transform,

@@ -73,7 +73,8 @@ export async function writeErrorReport(
         next = await issues.next();
       }
       while (!next.done && next.value.row === record.rowNumber) {
-        found.push(next.value);
+        // Notes (possible duplicates) are for review in Roster, not for fixing in the file.
+        if (next.value.severity !== 'info') found.push(next.value);
         next = await issues.next();
       }
       if (found.length === 0) continue;

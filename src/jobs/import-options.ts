@@ -25,6 +25,13 @@ export interface ImportOptions {
   mx: boolean;
   /** Rows per write transaction. */
   batchSize: number;
+  /**
+   * Possible duplicates (similar name + company, or the same phone under another email): listed
+   * for review at `threshold` (0..1), merged into only with `merge`. null: not looked for.
+   */
+  fuzzy: { threshold: number; merge: boolean } | null;
 }
+
+export const DEFAULT_FUZZY_THRESHOLD = 0.85;
 
 export const DEFAULT_IMPORT_BATCH_SIZE = 2000;

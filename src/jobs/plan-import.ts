@@ -20,7 +20,11 @@ import { listCustomFields } from '../store/custom-fields.ts';
 import { findPreset, savePreset } from '../store/mapping-presets.ts';
 import type { Database, JsonValue } from '../store/schema.ts';
 import { tenantImportSettings } from '../store/tenant-settings.ts';
-import { DEFAULT_IMPORT_BATCH_SIZE, type ImportOptions } from './import-options.ts';
+import {
+  DEFAULT_FUZZY_THRESHOLD,
+  DEFAULT_IMPORT_BATCH_SIZE,
+  type ImportOptions,
+} from './import-options.ts';
 
 /** What a person asks for (CLI flags, API body, mapping file). */
 export interface ImportRequest {
@@ -36,6 +40,8 @@ export interface ImportRequest {
   batchSize?: number;
   /** Remember the mapping and column rules for files with the same header row. */
   remember?: boolean;
+  /** Possible-duplicate detection (default: on at 0.85, listed only); null turns it off. */
+  fuzzy?: { threshold?: number; merge?: boolean } | null;
 }
 
 export interface PlannedImport {
@@ -108,6 +114,7 @@ export async function planImport(
     segment: request.segment?.trim() ? request.segment.trim() : null,
     mx: request.mx ?? false,
     batchSize: request.batchSize ?? DEFAULT_IMPORT_BATCH_SIZE,
+    fuzzy: fuzzyOf(request.fuzzy),
   };
   const identity = settings.matchKeys === 'email' ? ['email'] : ['email', 'phone'];
   if (!options.columns.some((c) => c.field !== null && identity.includes(c.field))) {
@@ -175,4 +182,16 @@ function newFieldsOf(
     out.push(c.newCustomField ?? { key, label: c.header, type });
   }
   return out;
+}
+
+function fuzzyOf(fuzzy: ImportRequest['fuzzy']): ImportOptions['fuzzy'] {
+  if (fuzzy === null) return null;
+  const threshold = fuzzy?.threshold ?? DEFAULT_FUZZY_THRESHOLD;
+  if (!(threshold > 0 && threshold <= 1)) {
+    throw new RosterError(
+      'OPTION_INVALID',
+      'The possible-duplicate threshold must be above 0 and at most 1 (e.g. 0.85)',
+    );
+  }
+  return { threshold, merge: fuzzy?.merge === true };
 }

@@ -32,7 +32,7 @@ import type {
   StoredContact,
 } from '../core/model/contact.ts';
 import type { CustomFieldDef } from '../core/model/fields.ts';
-import type { RowIssue } from '../core/model/issue.ts';
+import { issue, type RowIssue } from '../core/model/issue.ts';
 import { planBatch, type BatchPlan } from '../core/pipeline/plan-batch.ts';
 import { prepareRows, type PreparedRow } from '../core/pipeline/prepare-rows.ts';
 import { openTable } from '../core/read/open-table.ts';
@@ -46,6 +46,12 @@ import {
 } from '../store/contact-writes.ts';
 import { createCustomField, listCustomFields } from '../store/custom-fields.ts';
 import { findMatches, type MatchIndex } from '../store/find-matches.ts';
+import {
+  findPossibleDuplicates,
+  nameProbeOf,
+  type FuzzyProbe,
+  type PossibleDuplicate,
+} from '../store/find-possible-duplicates.ts';
 import {
   addSegmentMembers,
   countersOf,
@@ -134,10 +140,9 @@ export async function runImport(ctx: ImportRunContext, importId: string): Promis
     const state = { seq: checkpoint.seq };
     await processFile(ctx, options, customFields, checkpoint, counters, async (batch) => {
       await ctx.db.transaction().execute(async (trx) => {
-        const matches = await lookUp(trx, ctx.tenantId, batch.ready, options.matchKeys, true);
-        const plan = planBatch(batch.ready, matches.find, options.merge, randomUUID);
-        count(counters, batch.rows, plan);
-        const writes = writesOf(plan, matches.rows, importSource, state);
+        const { plan, stored } = await planStep(trx, ctx.tenantId, batch, options, true);
+        count(counters, batch, plan);
+        const writes = writesOf(plan, stored, importSource, state);
         await insertContacts(trx, ctx.tenantId, writes.creates);
         await updateContacts(trx, ctx.tenantId, writes.updates);
         await insertEvents(trx, ctx.tenantId, importId, writes.events);
@@ -193,9 +198,8 @@ export async function dryRunImport(
   const listed: RowIssue[] = [];
   const max = ctx.maxListedIssues ?? 100;
   await processFile(ctx, options, customFields, { row: 0, seq: 0 }, counters, async (batch) => {
-    const matches = await lookUp(ctx.db, ctx.tenantId, batch.ready, options.matchKeys, false);
-    const plan = planBatch(batch.ready, matches.find, options.merge, randomUUID);
-    count(counters, batch.rows, plan);
+    const { plan } = await planStep(ctx.db, ctx.tenantId, batch, options, false);
+    count(counters, batch, plan);
     for (const i of [...batch.readIssues, ...rowIssues(batch.rows, plan)]) {
       if (listed.length < max) listed.push(i);
     }
@@ -332,6 +336,64 @@ interface Lookup {
   rows: Map<string, StoredContactRow>;
 }
 
+/**
+ * Match and merge for one batch: exact matches by the tenant's keys, then possible duplicates
+ * of the rows that would be created, then the merge plan. Possible duplicates become `info`
+ * issues (`possible_duplicate`), or, when the import asks to merge them, the row's match.
+ */
+async function planStep(
+  db: Kysely<Database>,
+  tenantId: string,
+  batch: PreparedBatch,
+  options: ImportOptions,
+  lock: boolean,
+): Promise<{ plan: BatchPlan; stored: Map<string, StoredContactRow> }> {
+  const matches = await lookUp(db, tenantId, batch.ready, options.matchKeys, lock);
+  const fuzzy = options.fuzzy;
+  let possible = new Map<number, PossibleDuplicate>();
+  if (fuzzy !== null && options.merge.strategy !== 'create') {
+    const probes: FuzzyProbe[] = [];
+    for (const r of batch.ready) {
+      if (matches.find(r.draft) !== null) continue;
+      const name = nameProbeOf(r.draft.fields);
+      const phone = options.matchKeys === 'email' ? phoneKey(r.draft) : null;
+      if (name !== null || phone !== null) probes.push({ row: r.rowNumber, name, phone });
+    }
+    possible = await findPossibleDuplicates(db, tenantId, probes, fuzzy.threshold);
+    for (const p of possible.values()) matches.rows.set(p.match.contact.id, p.match);
+  }
+  const find = (row: PreparedRow): StoredContact | null => {
+    const exact = matches.find(row.draft);
+    if (exact !== null || fuzzy === null || !fuzzy.merge) return exact;
+    const p = possible.get(row.rowNumber);
+    return p ? (matches.rows.get(p.match.contact.id) ?? p.match).contact : null;
+  };
+  const plan = planBatch(batch.ready, find, options.merge, randomUUID);
+  if (fuzzy !== null && !fuzzy.merge) {
+    for (const c of plan.creates) {
+      const p = possible.get(c.row);
+      if (p) plan.issues.push(possibleDuplicateIssue(c.row, p));
+    }
+  }
+  return { plan, stored: matches.rows };
+}
+
+function possibleDuplicateIssue(row: number, p: PossibleDuplicate): RowIssue {
+  const other = p.match.contact;
+  const label = typeof other.fields['email'] === 'string' ? other.fields['email'] : other.id;
+  return issue({
+    row,
+    field: p.reason === 'phone' ? 'phone' : null,
+    value: label,
+    code: 'possible_duplicate',
+    severity: 'info',
+    message:
+      p.reason === 'phone'
+        ? `Created as a new contact; ${label} has the same phone number (review: merge if it is the same person)`
+        : `Created as a new contact; ${label} has a similar name and company (${Math.round(p.similarity * 100)}% similar; review: merge if it is the same person)`,
+  });
+}
+
 async function lookUp(
   db: Kysely<Database>,
   tenantId: string,
@@ -378,9 +440,15 @@ function findIn(
   return found ? (rows.get(found.contact.id) ?? found).contact : null;
 }
 
-function count(counters: ImportCounters, rows: readonly PreparedRow[], plan: BatchPlan): void {
+function count(counters: ImportCounters, batch: PreparedBatch, plan: BatchPlan): void {
   const warnedRows = new Set<number>();
-  for (const row of rows) {
+  const rejected = new Set<number>();
+  for (const row of batch.rows) if (row.outcome === 'rejected') rejected.add(row.rowNumber);
+  for (const i of batch.readIssues) {
+    counters.issueCounts[i.code] = (counters.issueCounts[i.code] ?? 0) + 1;
+    if (i.severity === 'warning' && i.row !== null && !rejected.has(i.row)) warnedRows.add(i.row);
+  }
+  for (const row of batch.rows) {
     counters.rowsProcessed++;
     if (row.outcome === 'rejected') counters.rejected++;
     if (row.outcome === 'duplicate_in_file') counters.duplicatesInFile++;
@@ -392,6 +460,7 @@ function count(counters: ImportCounters, rows: readonly PreparedRow[], plan: Bat
   for (const i of plan.issues) {
     counters.issueCounts[i.code] = (counters.issueCounts[i.code] ?? 0) + 1;
     if (i.severity === 'warning' && i.row !== null) warnedRows.add(i.row);
+    if (i.code === 'possible_duplicate') counters.possibleDuplicates++;
   }
   counters.warnings += warnedRows.size;
   counters.created += plan.creates.length;

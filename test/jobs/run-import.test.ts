@@ -66,3 +66,50 @@ describeEachBackend('import: write path', (getDb) => {
     }
   });
 });
+
+describeEachBackend('import: possible duplicates', (getDb) => {
+  it('lists a similar name + company or the same phone for review, and merges only when asked', async () => {
+    const db = getDb();
+    const tenantId = await freshTenant(db);
+    await importCsv(
+      db,
+      tenantId,
+      'Email,First Name,Last Name,Company,Phone\njon@acme.com,Jonathan,Smith,Acme Inc,+1 415 555 2671\n',
+    );
+    const file = [
+      'Email,First Name,Last Name,Company,Phone',
+      'jsmith@acme.com,Jonathan,Smith,Acme Inc.,',
+      'other@x.com,Zed,Zulu,Nothing,+14155552671',
+      'far@x.com,Mary,Jones,Globex,',
+    ].join('\n');
+    const listed = await importCsv(db, tenantId, file);
+    expect(listed.counters).toMatchObject({ created: 3, possibleDuplicates: 2 });
+    const notes = await db
+      .selectFrom('import_issues')
+      .select(['row_number', 'code', 'severity', 'value'])
+      .where('tenant_id', '=', tenantId)
+      .where('import_id', '=', listed.jobId!)
+      .orderBy('row_number')
+      .execute();
+    expect(notes).toEqual([
+      { row_number: 2, code: 'possible_duplicate', severity: 'info', value: 'jon@acme.com' },
+      { row_number: 3, code: 'possible_duplicate', severity: 'info', value: 'jon@acme.com' },
+    ]);
+
+    const other = await freshTenant(db);
+    await importCsv(
+      db,
+      other,
+      'Email,First Name,Last Name,Company\njon@acme.com,Jonathan,Smith,Acme Inc\n',
+    );
+    const merged = await importCsv(
+      db,
+      other,
+      'Email,First Name,Last Name,Company,Job Title\njsmith@acme.com,Jonathan,Smith,Acme Inc.,CTO\n',
+      { merge: { strategy: 'merge' }, fuzzy: { merge: true } },
+    );
+    expect(merged.counters).toMatchObject({ created: 0, updated: 1 });
+    const contacts = await contactsOf(db, other);
+    expect(contacts.map((c) => [c.email, c.job_title])).toEqual([['jon@acme.com', 'CTO']]);
+  });
+});

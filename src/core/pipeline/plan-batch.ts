@@ -15,7 +15,7 @@ import type { ConsentChannel, FieldDiff, MergeOptions } from '../merge/index.ts'
 import type { PreparedRow } from './prepare-rows.ts';
 
 /** Finds the existing contact a row identifies. */
-export type FindExisting = (draft: ContactDraft) => StoredContact | null;
+export type FindExisting = (row: PreparedRow) => StoredContact | null;
 
 export interface PlannedCreate {
   id: string;
@@ -53,7 +53,7 @@ export interface BatchPlan {
  * Plans a batch of `ready` rows (other outcomes are ignored).
  *
  * @example
- * const plan = planBatch(rows, (d) => byEmail.get(emailKey(d) ?? '') ?? null, { strategy: 'update' }, randomUUID);
+ * const plan = planBatch(rows, (r) => byEmail.get(emailKey(r.draft) ?? '') ?? null, { strategy: 'update' }, randomUUID);
  */
 export function planBatch(
   rows: readonly PreparedRow[],
@@ -70,7 +70,7 @@ export function planBatch(
   };
   for (const row of rows) {
     if (row.outcome !== 'ready') continue;
-    const found = findExisting(row.draft);
+    const found = findExisting(row);
     const pending = found ? plan.updates.get(found.id) : undefined;
     const current = found && pending ? applied(pending) : found;
     const change = planChange(row.draft, current, merge, row.rowNumber);

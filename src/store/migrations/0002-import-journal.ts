@@ -6,6 +6,10 @@
  * - import_events.undone: how rollback dealt with each event. Rollback marks events as it goes,
  *   in the same transaction as the change, so an interrupted rollback resumes where it stopped
  *   and a second rollback finds nothing left to do.
+ * - roster_name_key() and two "blocking" indexes for possible duplicates: candidates share the
+ *   first initial and either the last name or the company; pg_trgm similarity() then ranks them.
+ *   Not a trigram index with the % operator: on PGlite 0.5 that operator never returns (seen
+ *   here with and without an index), and a btree look-up per row is cheaper to maintain.
  */
 import { sql, type Kysely } from 'kysely';
 
@@ -26,6 +30,14 @@ const STATEMENTS: readonly string[] = [
   `create index import_events_import_contact_idx
     on import_events (tenant_id, import_id, contact_id, seq)`,
   `create index import_issues_row_idx on import_issues (tenant_id, import_id, row_number)`,
+  `create function roster_name_key(first_name text, last_name text, company text) returns text
+    language sql immutable parallel safe
+    return lower(coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' ||
+      coalesce(company, ''))`,
+  `create index contacts_last_name_block_idx
+    on contacts (tenant_id, lower(last_name), lower(left(first_name, 1)))`,
+  `create index contacts_company_block_idx
+    on contacts (tenant_id, lower(company), lower(left(first_name, 1)))`,
 ];
 
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -34,6 +46,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   const drops = [
+    `drop index if exists contacts_last_name_block_idx`,
+    `drop index if exists contacts_company_block_idx`,
+    `drop function if exists roster_name_key(text, text, text)`,
     `drop index if exists import_issues_row_idx`,
     `drop index if exists import_events_import_contact_idx`,
     `alter table import_events drop column undone, drop column undone_at`,
