@@ -264,18 +264,27 @@ async function processFile(
     readIssues.push(...keep);
     const rows = pending;
     pending = [];
-    await handle({
+    // One batch in flight: while the database writes batch N, this thread prepares batch N+1
+    // (on PostgreSQL the two run on different cores). Batch N+1 starts its transaction only
+    // after batch N has committed, so its look-ups see what N wrote.
+    if (inflight) await inflight;
+    inflight = handle({
       rows,
       ready: rows.filter((r) => r.outcome === 'ready'),
       readIssues: take,
       lastRow,
-    });
-    ctx.onProgress?.({
-      rowsProcessed: counters.rowsProcessed,
-      bytesRead,
-      bytesTotal: ctx.source.size ?? null,
-    });
+    }).then(() =>
+      ctx.onProgress?.({
+        rowsProcessed: counters.rowsProcessed,
+        bytesRead,
+        bytesTotal: ctx.source.size ?? null,
+      }),
+    );
+    // Awaited at the next flush; until then a failure must not count as unhandled.
+    inflight.catch(() => undefined);
+    if (final) await inflight;
   };
+  let inflight: Promise<void> | undefined;
   let lastRow = checkpoint.row;
   for await (const batch of prepared) {
     for (const row of batch) {
