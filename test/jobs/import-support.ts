@@ -50,3 +50,37 @@ export async function contactsOf(db: Kysely<Database>, tenantId: string) {
     .orderBy('email')
     .execute();
 }
+
+/** The import's journal events in order. */
+export async function eventsOf(db: Kysely<Database>, tenantId: string, importId: string) {
+  return db
+    .selectFrom('import_events')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('import_id', '=', importId)
+    .orderBy('seq')
+    .execute();
+}
+
+/** The import's stored row issues, by row. */
+export async function issuesOf(db: Kysely<Database>, tenantId: string, importId: string) {
+  return db
+    .selectFrom('import_issues')
+    .select(['row_number', 'field', 'code', 'severity'])
+    .where('tenant_id', '=', tenantId)
+    .where('import_id', '=', importId)
+    .orderBy('row_number')
+    .orderBy('id')
+    .execute();
+}
+
+/** The contact with this email (the first, when `create` made several). */
+export async function contactByEmail(db: Kysely<Database>, tenantId: string, email: string) {
+  return db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('email', '=', email)
+    .orderBy('created_at')
+    .executeTakeFirstOrThrow();
+}
