@@ -3,6 +3,7 @@ import { registerHistory } from './history.ts';
 import { registerImport } from './import.ts';
 import { registerInspect } from './inspect.ts';
 import { registerMigrate } from './migrate.ts';
+import { registerRollback } from './rollback.ts';
 import { registerShow } from './show.ts';
 
 /** Every sub-command, one file each. */
@@ -11,5 +12,6 @@ export function registerCommands(program: Command): void {
   registerImport(program);
   registerHistory(program);
   registerShow(program);
+  registerRollback(program);
   registerMigrate(program);
 }

@@ -53,7 +53,12 @@ export function planChange(
       if (!sameValue(decision.set, stored)) {
         diff.push({ field: ref, before: stored ?? null, after: decision.set });
       }
-    } else if (decision.reason === 'newer_unknown' && !sameValue(incoming, stored)) {
+    } else if (
+      decision.reason === 'newer_unknown' &&
+      !sameValue(incoming, stored) &&
+      // A blank that would not have been applied anyway is no lost value.
+      (!isBlank(incoming) || opts.clearBlanks === true)
+    ) {
       issues.push(newerUnknown(ref, incoming, opts, row));
     }
   };
