@@ -33,9 +33,9 @@ export interface PossibleDuplicate {
 
 /**
  * The best possible duplicate per probe, if any. Candidates are "blocked" by index: the same
- * first initial and the same last name or company (case-insensitive); trigram similarity of
- * "first last company" then decides. A name with a typo in both the last name and the company is
- * missed; that is the price of a look-up that stays fast on a million contacts.
+ * first initial and the same last name (or, for a row without a last name, the same company),
+ * case-insensitive; trigram similarity of "first last company" then decides. A typo in the last
+ * name is missed; that is the price of a look-up that stays fast on a million contacts.
  *
  * @example
  * const found = await findPossibleDuplicates(trx, tenantId, probes, 0.85);
@@ -50,26 +50,31 @@ export async function findPossibleDuplicates(
   if (probes.length === 0) return out;
   const columns = sql.raw(STORED_COLUMNS.map((c) => `m.${c}`).join(', '));
   const inner = sql.raw(STORED_COLUMNS.map((c) => `c.${c}`).join(', '));
-  const byName = probes.filter((p) => p.name !== null);
-  if (byName.length > 0) {
-    const payload = byName.map((p) => ({
+  // Rows with a last name are blocked by it; rows without one by their company. Two statements,
+  // so each probe reads one small index range (an OR of both would read both ranges per row, and
+  // a company's range can hold thousands of contacts).
+  for (const block of ['last', 'company'] as const) {
+    const group = probes.filter(
+      (p) => p.name !== null && (block === 'last') === (p.name.last !== null),
+    );
+    if (group.length === 0) continue;
+    const payload = group.map((p) => ({
       row: p.row,
       k: p.name?.key,
       f: p.name?.initial,
-      l: p.name?.last,
-      co: p.name?.company,
+      b: block === 'last' ? p.name?.last : p.name?.company,
     }));
+    const blockColumn = sql.raw(block === 'last' ? 'c.last_name' : 'c.company');
     const rows = await sql<Record<string, unknown>>`
       select r.row as probe_row, m.sim, ${columns}
       from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
-        as r(row integer, k text, f text, l text, co text)
+        as r(row integer, k text, f text, b text)
       cross join lateral (
         select ${inner},
           similarity(roster_name_key(c.first_name, c.last_name, c.company), r.k) as sim
         from contacts c
         where c.tenant_id = ${tenantId}::uuid
-          and ((lower(c.last_name) = r.l and lower(left(c.first_name, 1)) = r.f)
-            or (lower(c.company) = r.co and lower(left(c.first_name, 1)) = r.f))
+          and lower(${blockColumn}) = r.b and lower(left(c.first_name, 1)) = r.f
           and similarity(roster_name_key(c.first_name, c.last_name, c.company), r.k) >= ${threshold}
         order by sim desc, c.created_at, c.id
         limit 1
