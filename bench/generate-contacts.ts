@@ -14,7 +14,7 @@ export function prng(seed: number): () => number {
   };
 }
 
-const FIRST = [
+export const FIRST_NAMES = [
   'John',
   'Jane',
   'María',
@@ -93,7 +93,7 @@ const csvCell = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g,
 
 /** One contact row as 12 strings; row i always gives the same values. */
 export function contactRow(i: number, r: () => number): string[] {
-  const first = pick(r, FIRST);
+  const first = pick(r, FIRST_NAMES);
   const last = pick(r, LAST);
   const phone =
     r() < 0.5

@@ -12,7 +12,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync } fr
 import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { once } from 'node:events';
-import { prng } from './generate-contacts.ts';
+import { FIRST_NAMES, prng } from './generate-contacts.ts';
 
 /** The 12 columns of the file: tags, phones in mixed formats, two custom fields. */
 export const IMPORT_HEADER = [
@@ -39,30 +39,9 @@ export interface FileKinds {
 }
 
 const FIRST = [
-  'John',
-  'Jane',
-  'María',
-  'Wei',
-  'Olivia',
-  'Jürgen',
-  'Chloé',
-  'Ahmed',
-  'Priya',
-  'Sakura',
-  'Liam',
-  'Noah',
-  'Emma',
-  'Lucas',
-  'Fatima',
-  'Mateo',
-  'Aiko',
-  'Sofia',
-  'Omar',
-  'Ingrid',
-  'Pierre',
-  'Ana',
-  'Kwame',
-  'Elena',
+  ...FIRST_NAMES,
+  ...['Emma', 'Lucas', 'Fatima', 'Mateo', 'Aiko', 'Sofia', 'Omar', 'Ingrid', 'Pierre', 'Ana'],
+  ...['Kwame', 'Elena'],
 ];
 // Surnames from syllables (8,000 of them) and companies from two words (900 × 4 suffixes), so
 // that two different people rarely share name and company: possible-duplicate detection then

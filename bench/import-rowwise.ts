@@ -20,6 +20,7 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import pg from 'pg';
+import { IMPORT_HEADER } from './import-data.ts';
 
 interface Outcome {
   created: number;
@@ -56,18 +57,8 @@ function mapFields(row: Record<string, string>): Mapped {
   return mapped;
 }
 
-const FIELDS = [
-  'email',
-  'first_name',
-  'last_name',
-  'company',
-  'phone',
-  'tags',
-  'city',
-  'country',
-  'lead_score',
-  'created_at',
-] as const;
+/** The columns written as they are (the last two are the custom fields). */
+const FIELDS = IMPORT_HEADER.slice(0, 10);
 
 /**
  * Imports the first `limit` rows of `path` row by row; returns the outcome counts.
