@@ -132,7 +132,12 @@ export function writesOf(
         contactVersion: e.version,
       });
     }
-    out.updates.push({ id, set, versionBump: u.events.length });
+    out.updates.push({
+      id,
+      set,
+      versionBump: u.events.length,
+      expectedVersion: u.original.version,
+    });
   }
   // Journal order is file order, whatever the kind.
   events.sort((a, b) => a.order - b.order);

@@ -38,10 +38,11 @@ import {
   type ImportCounters,
 } from '../store/import-journal.ts';
 import { getImport, transitionImport } from '../store/imports.ts';
+import { SQLSTATE, hasSqlState } from '../store/pg-errors.ts';
 import type { Database, ImportRow } from '../store/schema.ts';
 import { ensureImportSegment } from '../store/segments.ts';
 import { count, memberIds, rowIssues, writesOf } from './batch-writes.ts';
-import { processFile } from './import-batches.ts';
+import { processFile, type PreparedBatch } from './import-batches.ts';
 import type { ImportOptions } from './import-options.ts';
 import { planStep } from './match-batch.ts';
 
@@ -115,18 +116,19 @@ export async function runImport(ctx: ImportRunContext, importId: string): Promis
         .execute();
     }
     const state = { seq: checkpoint.seq };
-    await processFile(ctx, options, customFields, checkpoint, counters, async (batch) => {
-      await ctx.db.transaction().execute(async (trx) => {
+    const writeBatch = (batch: PreparedBatch, lock: boolean): Promise<void> =>
+      ctx.db.transaction().execute(async (trx) => {
         // Not waiting for the WAL flush at each commit is safe here: the batch and its checkpoint
         // commit together, so a server crash can only lose whole batches, which a resumed import
         // writes again; the final commit (status completed) waits for the flush, and with it every
         // earlier batch is durable.
         await sql`set local synchronous_commit = off`.execute(trx);
-        const { plan, stored } = await planStep(trx, ctx.tenantId, batch, options, true);
+        const { plan, stored } = await planStep(trx, ctx.tenantId, batch, options, lock);
         count(counters, batch, plan);
         const writes = writesOf(plan, stored, importSource, state);
         await insertContacts(trx, ctx.tenantId, writes.creates);
-        await updateContacts(trx, ctx.tenantId, writes.updates);
+        const updated = await updateContacts(trx, ctx.tenantId, writes.updates);
+        if (updated !== writes.updates.length) throw new StaleBatch();
         await insertEvents(trx, ctx.tenantId, importId, writes.events);
         await insertIssues(trx, ctx.tenantId, importId, [
           ...batch.readIssues,
@@ -139,6 +141,23 @@ export async function runImport(ctx: ImportRunContext, importId: string): Promis
           seq: state.seq,
         });
       });
+    await processFile(ctx, options, customFields, checkpoint, counters, async (batch) => {
+      // Optimistic first: contacts are read without locks and each update applies only if the
+      // contact's version is still the one read. If another writer got in between (an update
+      // missed its version, or a contact was deleted), the batch is rolled back and written
+      // again with the matched contacts locked. Reading without FOR UPDATE saves a lock record
+      // per matched contact (measured: about 10% of the database's work in bench/import.ts).
+      const before = { counters: structuredClone(counters), seq: state.seq };
+      try {
+        await writeBatch(batch, false);
+      } catch (err) {
+        if (!(err instanceof StaleBatch) && !hasSqlState(err, SQLSTATE.FOREIGN_KEY_VIOLATION)) {
+          throw err;
+        }
+        Object.assign(counters, structuredClone(before.counters));
+        state.seq = before.seq;
+        await writeBatch(batch, true);
+      }
     });
     await ctx.db.transaction().execute(async (trx) => {
       await trx
@@ -159,6 +178,13 @@ export async function runImport(ctx: ImportRunContext, importId: string): Promis
     throw err;
   }
   return summaryOf(await getImport(ctx.db, ctx.tenantId, importId), []);
+}
+
+/** A batch met a contact changed by someone else since it was read; it is written again. */
+class StaleBatch extends Error {
+  constructor() {
+    super('A contact was changed by another writer while the batch was written');
+  }
 }
 
 /**

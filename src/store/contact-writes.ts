@@ -38,6 +38,11 @@ export interface ContactChange {
   set: Record<string, FieldValue>;
   /** How much the version grows (one per journal event this change stands for). */
   versionBump: number;
+  /**
+   * Apply the change only if the contact still has this version (optimistic concurrency): a
+   * contact edited since it was read is left alone and not counted in the result.
+   */
+  expectedVersion?: number;
 }
 
 const CONSENT_COLUMNS: Record<string, ColumnSqlType> = {
@@ -130,13 +135,14 @@ export async function insertContacts(
  *
  * @example
  * await updateContacts(trx, tenantId, [{ id, set: { company: 'Acme', 'custom:plan': 'pro' }, versionBump: 1 }]);
+ * // 1: the number of contacts updated
  */
 export async function updateContacts(
   db: Kysely<Database>,
   tenantId: string,
   rows: readonly ContactChange[],
-): Promise<void> {
-  if (rows.length === 0) return;
+): Promise<number> {
+  if (rows.length === 0) return 0;
   const keys = new Set<string>();
   const payload = rows.map((r) => {
     const s: Record<string, unknown> = {};
@@ -155,7 +161,7 @@ export async function updateContacts(
       keys.add(ref);
       s[ref] = value;
     }
-    return { id: r.id, s, cs, cu, n: r.versionBump };
+    return { id: r.id, s, cs, cu, n: r.versionBump, v: r.expectedVersion ?? null };
   });
   const assignments = [...keys].map((key) => {
     const type = writableColumn(key)?.sqlType ?? CONSENT_COLUMNS[key] ?? 'text';
@@ -167,12 +173,13 @@ export async function updateContacts(
     `version = c.version + r.n`,
     `updated_at = now()`,
   );
-  await sql`
+  const result = await sql`
     update contacts c set ${sql.raw(assignments.join(',\n'))}
     from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
-      as r(id uuid, s jsonb, cs jsonb, cu text[], n integer)
-    where c.tenant_id = ${tenantId}::uuid and c.id = r.id
+      as r(id uuid, s jsonb, cs jsonb, cu text[], n integer, v integer)
+    where c.tenant_id = ${tenantId}::uuid and c.id = r.id and (r.v is null or c.version = r.v)
   `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { describeEachBackend } from '../support/backends.ts';
 import { contactsOf, dryRunCsv, freshTenant, importCsv } from './import-support.ts';
 
@@ -111,5 +112,69 @@ describeEachBackend('import: possible duplicates', (getDb) => {
     expect(merged.counters).toMatchObject({ created: 0, updated: 1 });
     const contacts = await contactsOf(db, other);
     expect(contacts.map((c) => [c.email, c.job_title])).toEqual([['jon@acme.com', 'CTO']]);
+  });
+});
+
+describeEachBackend('import: a contact edited while its batch is written', (getDb) => {
+  it('notices the version moved, rolls the batch back and writes it again with locks', async () => {
+    const db = getDb();
+    const tenantId = await freshTenant(db);
+    await importCsv(db, tenantId, 'Email,First Name,City\nann@example.com,Ann,Oslo\n');
+    // Ann's version moves after the import read her and before it updates her: a trigger fires
+    // when the batch inserts its new contact (the insert comes before the update), once (a
+    // sequence, because the batch's rollback must not undo the "once"). The edit runs inside the
+    // batch's transaction, so it goes with the rollback; what this proves is that the stale
+    // update is noticed (instead of overwriting a version it never read) and that the batch is
+    // written again, whole, exactly once more.
+    await sql`create sequence edit_once`.execute(db);
+    await sql`
+      create function edit_ann() returns trigger language plpgsql as $$
+      begin
+        if nextval('edit_once') = 1 then
+          update contacts set city = 'Bergen', version = version + 1
+            where tenant_id = new.tenant_id and email = 'ann@example.com';
+        end if;
+        return new;
+      end $$`.execute(db);
+    await sql`create trigger edit_ann after insert on contacts for each row execute function edit_ann()`.execute(
+      db,
+    );
+    try {
+      const summary = await importCsv(
+        db,
+        tenantId,
+        'Email,First Name\nann@example.com,Annie\nbob@example.com,Bob\n',
+        { merge: { strategy: 'update' } },
+      );
+      expect(summary.counters).toMatchObject({ created: 1, updated: 1 });
+      const [ann, bob] = await contactsOf(db, tenantId);
+      expect([ann!.first_name, ann!.city, ann!.version]).toEqual(['Annie', 'Oslo', 2]);
+      expect(bob!.first_name).toBe('Bob');
+      const events = await db
+        .selectFrom('import_events')
+        .select(['kind', 'contact_version', 'before'])
+        .where('tenant_id', '=', tenantId)
+        .where('import_id', '=', summary.jobId!)
+        .orderBy('seq')
+        .execute();
+      expect(events).toEqual([
+        { kind: 'updated', contact_version: 2, before: { first_name: 'Ann' } },
+        { kind: 'created', contact_version: 1, before: null },
+      ]);
+      // The trigger ran in the first attempt and in the second: the batch was written twice.
+      const seq = await sql<{ n: number }>`select last_value::int as n from edit_once`.execute(db);
+      expect(seq.rows[0]!.n).toBe(2);
+      const stored = await db
+        .selectFrom('imports')
+        .select(['rows_created', 'rows_updated'])
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', summary.jobId!)
+        .executeTakeFirstOrThrow();
+      expect(stored).toEqual({ rows_created: 1, rows_updated: 1 });
+    } finally {
+      await sql`drop trigger edit_ann on contacts`.execute(db);
+      await sql`drop function edit_ann()`.execute(db);
+      await sql`drop sequence edit_once`.execute(db);
+    }
   });
 });
