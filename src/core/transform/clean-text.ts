@@ -2,15 +2,31 @@
  * Text cleaning shared by every field type: the first thing each cell goes through.
  */
 
-/** Characters after which Roster's CSV export inserts a protective apostrophe. */
-const FORMULA_STARTS = new Set(['=', '+', '-', '@', '\t', '\r']);
+/**
+ * Characters after which Roster's exports insert a protective apostrophe: those a spreadsheet
+ * reads as the start of a formula, and their full-width forms (＝ ＋ － ＠), which some
+ * spreadsheet versions treat the same way.
+ */
+const FORMULA_STARTS = new Set([
+  '=',
+  '+',
+  '-',
+  '@',
+  '\t',
+  '\r',
+  '\uff1d',
+  '\uff0b',
+  '\uff0d',
+  '\uff20',
+]);
 
 // Most contact data is ASCII, and ASCII is already NFC: skipping normalize() for it is the
 // single biggest saving on the per-cell path.
 const NON_ASCII = /[\u0080-\uffff]/;
 
 /**
- * Makes a value safe to open in a spreadsheet: a value starting with `= + - @ tab CR` gets a
+ * Makes a value safe to open in a spreadsheet: a value starting with `= + - @ tab CR` (or a
+ * full-width `＝ ＋ － ＠`) gets a
  * leading apostrophe, so Excel shows it as text instead of running it as a formula. Roster's
  * import removes exactly this guard again (`unguardFormula`), so files round-trip.
  *
@@ -24,7 +40,7 @@ export function guardFormula(value: string): string {
 
 /**
  * Undoes exactly the formula guard of Roster's own export: an apostrophe followed by one of
- * `= + - @ tab CR` loses the apostrophe. Any other apostrophe (`'Tis`, `O'Brien`) stays.
+ * `= + - @ tab CR` (or their full-width forms) loses the apostrophe. Any other apostrophe (`'Tis`, `O'Brien`) stays.
  *
  * @example
  * unguardFormula("'+15551234567"); // '+15551234567'

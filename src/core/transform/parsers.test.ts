@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanText, titleCase, unguardFormula } from './clean-text.ts';
+import { cleanText, guardFormula, titleCase, unguardFormula } from './clean-text.ts';
 import { parseBoolean } from './parse-boolean.ts';
 import { parseDate, parseTimestamp, type DateFormat } from './parse-date.ts';
 import { parseInteger, parseNumber, type DecimalSeparator } from './parse-number.ts';
@@ -28,6 +28,18 @@ describe('cleanText / unguardFormula', () => {
   it('removes exactly one guard apostrophe', () => {
     expect(unguardFormula("'=1")).toBe('=1');
     expect(unguardFormula("'\r")).toBe('\r');
+  });
+
+  it('guards every dangerous start, full-width forms included, and unguard reverses it exactly', () => {
+    const dangerous = ['=1+1', '+1555', '-2', '@SUM(A1)', '\tx', '\rx', '＝1', '＋1', '－1', '＠x'];
+    for (const value of dangerous) {
+      expect(guardFormula(value)).toBe(`'${value}`);
+      expect(unguardFormula(guardFormula(value))).toBe(value);
+    }
+    for (const value of ['plain', "'quoted", "O'Brien", '', '1=1']) {
+      expect(guardFormula(value)).toBe(value);
+      expect(unguardFormula(guardFormula(value))).toBe(value);
+    }
   });
 });
 
