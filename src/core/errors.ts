@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   // options and configuration
   'OPTION_INVALID',
   'CONFIG_INVALID',
+  'FILTER_INVALID',
   // storage
   'DB_CONNECT_FAILED',
   'DB_MIGRATION_FAILED',
