@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerExport } from './export.ts';
 import { registerHistory } from './history.ts';
 import { registerImport } from './import.ts';
 import { registerInspect } from './inspect.ts';
@@ -13,5 +14,6 @@ export function registerCommands(program: Command): void {
   registerHistory(program);
   registerShow(program);
   registerRollback(program);
+  registerExport(program);
   registerMigrate(program);
 }

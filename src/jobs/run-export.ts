@@ -1,0 +1,162 @@
+/**
+ * Runs an export: selects contacts (all, a segment, ids, or a filter), streams them page by page
+ * through a format writer into a sink, and records the export with its result.
+ */
+import type { Kysely } from 'kysely';
+import { RosterError, isRosterError } from '../core/errors.ts';
+import {
+  createCsvWriter,
+  createJsonWriter,
+  createNdjsonWriter,
+  selectColumns,
+  type ByteSink,
+  type ExportFormat,
+  type ExportLayout,
+  type ExportWriter,
+} from '../core/export/index.ts';
+import { createXlsxWriter } from '../core/export/xlsx-writer.ts';
+import { checkFilter, compileFilter, parseFilter } from '../core/filter/index.ts';
+import { listCustomFields } from '../store/custom-fields.ts';
+import {
+  EXPORT_FILTER_PARAM_OFFSET,
+  exportPages,
+  type ExportSelection,
+} from '../store/export-contacts.ts';
+import { createExport, failExport, finishExport, type ExportRow } from '../store/exports.ts';
+import type { Database } from '../store/schema.ts';
+
+export interface ExportRequest {
+  format: ExportFormat;
+  /** Filter-language text (`--where`). */
+  where?: string;
+  /** Segment name (`--segment`). */
+  segment?: string;
+  ids?: string[];
+  /** Field list (`--fields`); default: standard, custom, consent and audit fields. */
+  fields?: string[];
+  bom?: boolean;
+  createdBy?: string | null;
+}
+
+export interface ExportResult {
+  job: ExportRow;
+  rows: number;
+  bytes: number;
+}
+
+/**
+ * @example
+ * const { rows } = await runExport(db, tenantId, { format: 'csv' }, sink, { fileName, storageKey });
+ */
+export async function runExport(
+  db: Kysely<Database>,
+  tenantId: string,
+  request: ExportRequest,
+  sink: ByteSink,
+  target: { fileName: string; storageKey: string },
+  onProgress?: (rows: number) => void,
+): Promise<ExportResult> {
+  const customFields = await listCustomFields(db, tenantId);
+  const columns = selectColumns(request.fields, customFields);
+  const selection: ExportSelection = {};
+  let segmentId: string | null = null;
+  if (request.segment !== undefined) {
+    const segment = await db
+      .selectFrom('segments')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('name', '=', request.segment)
+      .executeTakeFirst();
+    if (!segment) {
+      throw new RosterError('NOT_FOUND', `No segment named "${request.segment}"`, {
+        segment: request.segment,
+      });
+    }
+    segmentId = segment.id;
+    selection.segmentId = segment.id;
+  }
+  if (request.where !== undefined) {
+    // Checked before the export is recorded: a wrong filter is the caller's error, not a failed job.
+    selection.where = compileFilter(checkFilter(parseFilter(request.where), { customFields }), {
+      paramOffset: EXPORT_FILTER_PARAM_OFFSET,
+    });
+  }
+  if (request.ids !== undefined) selection.ids = request.ids;
+  const job = await createExport(db, tenantId, {
+    format: request.format,
+    filter: request.where ?? null,
+    segmentId,
+    fields: columns.map((c) => c.header),
+    options: { bom: request.bom === true },
+    createdBy: request.createdBy ?? null,
+  });
+  try {
+    const segments = await segmentSummaries(db, tenantId);
+    const writer = createWriter(
+      request.format,
+      sink,
+      { columns, customFields, segments },
+      request.bom === true,
+    );
+    let rows = 0;
+    for await (const page of exportPages(db, tenantId, selection)) {
+      await writer.writePage(page);
+      rows += page.length;
+      onProgress?.(rows);
+    }
+    const { bytes } = await writer.finish();
+    const done = await finishExport(db, tenantId, job.id, { rows, bytes, ...target });
+    return { job: done, rows, bytes };
+  } catch (err) {
+    await failExport(db, tenantId, job.id, {
+      code: isRosterError(err) ? err.code : 'INTERNAL',
+      message: err instanceof Error ? err.message : String(err),
+    });
+    throw err;
+  }
+}
+
+async function segmentSummaries(
+  db: Kysely<Database>,
+  tenantId: string,
+): Promise<ExportLayout['segments']> {
+  const rows = await db
+    .selectFrom('segments as s')
+    .leftJoin('segment_members as m', (j) =>
+      j.onRef('m.tenant_id', '=', 's.tenant_id').onRef('m.segment_id', '=', 's.id'),
+    )
+    .select((eb) => [
+      's.name',
+      's.description',
+      's.filter',
+      eb.fn.count<number>('m.contact_id').as('contacts'),
+    ])
+    .where('s.tenant_id', '=', tenantId)
+    .groupBy(['s.id', 's.name', 's.description', 's.filter'])
+    .orderBy('s.name')
+    .execute();
+  return rows.map((r) => ({
+    name: r.name,
+    description: r.description,
+    filter: r.filter,
+    contacts: Number(r.contacts),
+  }));
+}
+
+function createWriter(
+  format: ExportFormat,
+  sink: ByteSink,
+  layout: ExportLayout,
+  bom: boolean,
+): ExportWriter {
+  switch (format) {
+    case 'csv':
+      return createCsvWriter(sink, layout, { bom });
+    case 'xlsx':
+      return createXlsxWriter(sink, layout);
+    case 'json':
+      return createJsonWriter(sink, layout);
+    case 'ndjson':
+      return createNdjsonWriter(sink, layout);
+  }
+}
