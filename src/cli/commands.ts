@@ -5,6 +5,7 @@ import { registerImport } from './import.ts';
 import { registerInspect } from './inspect.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerRollback } from './rollback.ts';
+import { registerSegments } from './segments.ts';
 import { registerShow } from './show.ts';
 
 /** Every sub-command, one file each. */
@@ -15,5 +16,6 @@ export function registerCommands(program: Command): void {
   registerShow(program);
   registerRollback(program);
   registerExport(program);
+  registerSegments(program);
   registerMigrate(program);
 }

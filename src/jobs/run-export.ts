@@ -15,7 +15,6 @@ import {
   type ExportWriter,
 } from '../core/export/index.ts';
 import { createXlsxWriter } from '../core/export/xlsx-writer.ts';
-import { checkFilter, compileFilter, parseFilter } from '../core/filter/index.ts';
 import { listCustomFields } from '../store/custom-fields.ts';
 import {
   EXPORT_FILTER_PARAM_OFFSET,
@@ -24,6 +23,7 @@ import {
 } from '../store/export-contacts.ts';
 import { createExport, failExport, finishExport, type ExportRow } from '../store/exports.ts';
 import type { Database } from '../store/schema.ts';
+import { compileWhere } from './segments.ts';
 
 export interface ExportRequest {
   format: ExportFormat;
@@ -63,7 +63,7 @@ export async function runExport(
   if (request.segment !== undefined) {
     const segment = await db
       .selectFrom('segments')
-      .select('id')
+      .select(['id', 'filter'])
       .where('tenant_id', '=', tenantId)
       .where('name', '=', request.segment)
       .executeTakeFirst();
@@ -73,13 +73,21 @@ export async function runExport(
       });
     }
     segmentId = segment.id;
-    selection.segmentId = segment.id;
+    // A static segment selects its members; a saved filter selects whoever matches it now.
+    if (segment.filter === null) selection.segmentId = segment.id;
+    else selection.where = compileWhere(segment.filter, customFields, EXPORT_FILTER_PARAM_OFFSET);
   }
   if (request.where !== undefined) {
     // Checked before the export is recorded: a wrong filter is the caller's error, not a failed job.
-    selection.where = compileFilter(checkFilter(parseFilter(request.where), { customFields }), {
-      paramOffset: EXPORT_FILTER_PARAM_OFFSET,
-    });
+    const before = selection.where;
+    const where = compileWhere(
+      request.where,
+      customFields,
+      EXPORT_FILTER_PARAM_OFFSET + (before?.params.length ?? 0),
+    );
+    selection.where = before
+      ? { sql: `(${before.sql}) and (${where.sql})`, params: [...before.params, ...where.params] }
+      : where;
   }
   if (request.ids !== undefined) selection.ids = request.ids;
   const job = await createExport(db, tenantId, {

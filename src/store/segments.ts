@@ -2,6 +2,8 @@
  * Static segments as imports fill them.
  */
 import type { Kysely } from 'kysely';
+import { RosterError } from '../core/errors.ts';
+import { SQLSTATE, hasSqlState } from './pg-errors.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -29,4 +31,76 @@ export async function ensureImportSegment(
     .where('name', '=', name)
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+export interface SegmentSummary {
+  id: string;
+  name: string;
+  description: string | null;
+  /** Filter-language text of a saved-filter segment; null for a static list. */
+  filter: string | null;
+  /** The import that created it, if one did. */
+  importId: string | null;
+  createdAt: Date;
+}
+
+/**
+ * The tenant's segments by name.
+ *
+ * @example
+ * const segments = await listSegments(db, tenantId);
+ */
+export async function listSegments(
+  db: Kysely<Database>,
+  tenantId: string,
+): Promise<SegmentSummary[]> {
+  const rows = await db
+    .selectFrom('segments')
+    .select(['id', 'name', 'description', 'filter', 'import_id', 'created_at'])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('name')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    filter: r.filter,
+    importId: r.import_id,
+    createdAt: r.created_at,
+  }));
+}
+
+/**
+ * Saves a filter as a segment (its members are whoever matches when it is used). The caller
+ * checks the filter first. Throws RosterError('CONFLICT') when the name is taken.
+ *
+ * @example
+ * await saveFilterSegment(db, tenantId, 'Hot Leads', 'lead_score >= 75');
+ */
+export async function saveFilterSegment(
+  db: Kysely<Database>,
+  tenantId: string,
+  name: string,
+  filter: string,
+): Promise<SegmentSummary> {
+  try {
+    const r = await db
+      .insertInto('segments')
+      .values({ tenant_id: tenantId, name, filter })
+      .returning(['id', 'name', 'description', 'filter', 'import_id', 'created_at'])
+      .executeTakeFirstOrThrow();
+    return {
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      filter: r.filter,
+      importId: r.import_id,
+      createdAt: r.created_at,
+    };
+  } catch (err) {
+    if (hasSqlState(err, SQLSTATE.UNIQUE_VIOLATION)) {
+      throw new RosterError('CONFLICT', `A segment named "${name}" already exists`, { name });
+    }
+    throw err;
+  }
 }

@@ -11,6 +11,9 @@ import { contactsOf, freshTenant, importCsv } from './import-support.ts';
 import { bytesSource } from '../../src/core/model/byte-source.ts';
 import { createImportJob } from '../../src/jobs/create-import.ts';
 import { runImport } from '../../src/jobs/run-import.ts';
+import { countSegment } from '../../src/jobs/segments.ts';
+import { listCustomFields } from '../../src/store/custom-fields.ts';
+import { listSegments, saveFilterSegment } from '../../src/store/segments.ts';
 
 async function exportBytes(
   db: Parameters<typeof runExport>[0],
@@ -89,5 +92,42 @@ describeEachBackend('export → import round trip', (getDb) => {
     expect(rows).toBe(1);
     const parsed = JSON.parse(bytes.toString('utf8')) as { email: string }[];
     expect(parsed.map((c) => c.email)).toEqual(['b@x.com']);
+  });
+});
+
+describeEachBackend('segments', (getDb) => {
+  it('count static members and saved-filter matches, and export a saved filter by name', async () => {
+    const db = getDb();
+    const tenantId = await freshTenant(db);
+    await importCsv(db, tenantId, 'email,lead_score\na@x.com,10\nb@x.com,80\n', {
+      segment: 'List',
+    });
+    await importCsv(db, tenantId, 'email,lead_score\nc@x.com,90\n');
+    await saveFilterSegment(db, tenantId, 'Hot', 'lead_score >= 75');
+    const fields = await listCustomFields(db, tenantId);
+    const counts: Record<string, number> = {};
+    for (const s of await listSegments(db, tenantId)) {
+      counts[s.name] = await countSegment(db, tenantId, s, fields);
+    }
+    expect(counts).toEqual({ Hot: 2, List: 2 });
+    const sink = new PassThrough();
+    const chunks: Buffer[] = [];
+    sink.on('data', (c: Buffer) => chunks.push(c));
+    const ended = new Promise((r) => sink.on('end', r));
+    const result = await runExport(
+      db,
+      tenantId,
+      { format: 'ndjson', segment: 'Hot', where: 'email != "c@x.com"' },
+      sink,
+      { fileName: 'hot.ndjson', storageKey: 'memory:' },
+    );
+    await ended;
+    expect(result.rows).toBe(1);
+    const emails = Buffer.concat(chunks)
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { email: string }).email);
+    expect(emails).toEqual(['b@x.com']);
   });
 });
