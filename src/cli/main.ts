@@ -8,6 +8,12 @@ Examples:
   roster inspect examples/leads.xlsx --json      the same as one JSON object
   roster inspect data.csv --map "Mail=email" --remember
                                                  fix a column by hand and remember it for next time
+  roster import examples/contacts.csv --default-country US --dry-run
+                                                 what an import would do, without writing
+  roster import examples/contacts.csv --default-country US --tag nov --segment "November Import"
+  roster history                                 past imports; roster show JOB, roster rollback JOB
+  roster export --where 'lead_score > 50' --out hot.xlsx
+                                                 contacts that match a filter, as a spreadsheet
   roster migrate                                 create or upgrade the database (./roster-data)
 `;
 
