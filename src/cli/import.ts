@@ -14,6 +14,7 @@ import {
 } from '../core/merge/index.ts';
 import type { ColumnRules, TransformOptions } from '../core/transform/index.ts';
 import { fileSource } from '../files/file-source.ts';
+import { importFileSource } from '../files/import-file.ts';
 import { hashSource } from '../files/hash-source.ts';
 import { createImportJob } from '../jobs/create-import.ts';
 import type { ImportRequest } from '../jobs/plan-import.ts';
@@ -137,7 +138,7 @@ async function runImportCommand(
     try {
       if (flags.resume !== undefined) {
         const job = await getImport(db, tenantId, flags.resume);
-        const source = await sourceOfJob(job, file);
+        const source = await importFileSource(job, file);
         return await finish(db, tenantId, await runImport(ctx(source), job.id));
       }
       const path = resolve(file as string);
@@ -195,32 +196,6 @@ async function findAbandoned(
   if (unfinished.length === 0) return undefined;
   const { sha256 } = await hashSource(source);
   return unfinished.find((j) => j.file_sha256 === sha256);
-}
-
-/** The file of a stored import, checked to be the very bytes it started with. */
-async function sourceOfJob(job: ImportRow, file: string | undefined): Promise<ByteSource> {
-  let path = file === undefined ? undefined : resolve(file);
-  if (path === undefined) {
-    if (!job.storage_key.startsWith('file:')) {
-      throw new RosterError(
-        'OPTION_INVALID',
-        `Import ${job.id} was uploaded; give its file to resume it`,
-      );
-    }
-    path = job.storage_key.slice('file:'.length);
-  }
-  const source = fileSource(path);
-  const { sha256 } = await hashSource(source);
-  if (sha256 !== job.file_sha256) {
-    throw new RosterError(
-      'FILE_CHANGED',
-      `${path} is not the file import ${job.id} started with (its content changed)`,
-      {
-        importId: job.id,
-      },
-    );
-  }
-  return source;
 }
 
 function actor(): string | null {

@@ -2,9 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
-import { RosterError } from '../core/errors.ts';
-import { fileSource } from '../files/file-source.ts';
-import { hashSource } from '../files/hash-source.ts';
+import { importFileSource } from '../files/import-file.ts';
 import { writeErrorReport } from '../jobs/error-report.ts';
 import type { ImportOptions } from '../jobs/import-options.ts';
 import { summaryOf } from '../jobs/run-import.ts';
@@ -39,7 +37,7 @@ export function registerShow(program: Command): void {
         let report: { path: string; rows: number } | undefined;
         if (flags.errors !== undefined) {
           const path = resolve(flags.errors);
-          const source = await sourceOf(job, flags.file);
+          const source = await importFileSource(job, flags.file);
           const result = await writeErrorReport(db, tenantId, job, source, createWriteStream(path));
           report = { path, rows: result.rows };
         }
@@ -54,29 +52,6 @@ export function registerShow(program: Command): void {
         }
       });
     });
-}
-
-async function sourceOf(job: ImportRow, file: string | undefined) {
-  const path =
-    file !== undefined
-      ? resolve(file)
-      : job.storage_key.startsWith('file:')
-        ? job.storage_key.slice(5)
-        : undefined;
-  if (path === undefined) {
-    throw new RosterError(
-      'OPTION_INVALID',
-      'The imported file is not on this machine; give it with --file',
-    );
-  }
-  const source = fileSource(path);
-  if ((await hashSource(source)).sha256 !== job.file_sha256) {
-    throw new RosterError(
-      'FILE_CHANGED',
-      `${path} is not the file this import read (its content changed)`,
-    );
-  }
-  return source;
 }
 
 export interface ImportDetails {

@@ -9,6 +9,7 @@ import { inspectTable, type InspectResult } from '../core/inspect/inspect-table.
 import type { ByteSource } from '../core/model/byte-source.ts';
 import {
   customKeyOf,
+  CUSTOM_FIELD_TYPES,
   isCustomRef,
   type CustomFieldDef,
   type CustomFieldType,
@@ -143,15 +144,6 @@ function presetColumnRules(
   return columns as unknown as Record<string, ColumnRules>;
 }
 
-const CUSTOM_TYPES: readonly CustomFieldType[] = [
-  'text',
-  'number',
-  'date',
-  'boolean',
-  'select',
-  'multi_select',
-];
-
 /**
  * Custom fields the mapping names that do not exist yet: suggested ones carry a definition; a
  * field named by hand (`--map "Plan=custom:plan"`) gets the type its values suggest.
@@ -176,7 +168,7 @@ function newFieldsOf(
     const inferred = c.inferredType;
     const type: CustomFieldType =
       c.newCustomField?.type ??
-      (inferred !== null && CUSTOM_TYPES.includes(inferred as CustomFieldType)
+      (inferred !== null && CUSTOM_FIELD_TYPES.includes(inferred as CustomFieldType)
         ? (inferred as CustomFieldType)
         : 'text');
     out.push(c.newCustomField ?? { key, label: c.header, type });

@@ -4,7 +4,7 @@
  * status/at/source per channel and travels as `email_consent` / `sms_consent` in diffs.
  */
 import type { ConsentStatus, FieldValue, StoredContact } from '../core/model/contact.ts';
-import { STANDARD_FIELDS, type FieldType } from '../core/model/fields.ts';
+import { STANDARD_FIELDS, type StandardField } from '../core/model/fields.ts';
 
 /** The SQL type a field's value is cast to when written. */
 export type ColumnSqlType = 'text' | 'text[]' | 'integer' | 'date' | 'timestamptz' | 'boolean';
@@ -14,9 +14,10 @@ export interface ContactColumn {
   sqlType: ColumnSqlType;
 }
 
-function sqlTypeOf(type: FieldType, multi: boolean): ColumnSqlType {
-  if (multi) return 'text[]';
-  switch (type) {
+/** The SQL type of a standard field's column. */
+export function columnSqlType(field: Pick<StandardField, 'type' | 'multi'>): ColumnSqlType {
+  if (field.multi) return 'text[]';
+  switch (field.type) {
     case 'integer':
       return 'integer';
     case 'date':
@@ -33,7 +34,7 @@ function sqlTypeOf(type: FieldType, multi: boolean): ColumnSqlType {
 /** Every stored standard field an import may write (not virtual, not consent flags). */
 export const WRITABLE_COLUMNS: readonly ContactColumn[] = STANDARD_FIELDS.filter(
   (f) => f.importable && f.virtual !== true && f.group !== 'consent',
-).map((f) => ({ key: f.key, sqlType: sqlTypeOf(f.type, f.multi) }));
+).map((f) => ({ key: f.key, sqlType: columnSqlType(f) }));
 
 const COLUMN_BY_KEY = new Map(WRITABLE_COLUMNS.map((c) => [c.key, c]));
 
@@ -88,18 +89,8 @@ export interface StoredContactRow {
 export function toStoredContact(row: ContactRowValues): StoredContactRow {
   const fields: Record<string, FieldValue> = {};
   for (const c of WRITABLE_COLUMNS) fields[c.key] = toFieldValue(row[c.key], c.sqlType);
-  const customRaw = row['custom'];
-  const custom: Record<string, FieldValue> = {};
-  if (customRaw !== null && typeof customRaw === 'object') {
-    for (const [k, v] of Object.entries(customRaw as Record<string, unknown>)) {
-      custom[k] = jsonToFieldValue(v);
-    }
-  }
-  const consent = (channel: 'email' | 'sms'): ConsentRecord => ({
-    status: row[`${channel}_consent_status`] as ConsentStatus,
-    at: toFieldValue(row[`${channel}_consent_at`], 'timestamptz') as string | null,
-    source: (row[`${channel}_consent_source`] as string | null) ?? null,
-  });
+  const custom = customValuesOf(row['custom']);
+  const consent = (channel: 'email' | 'sms'): ConsentRecord => consentRecordOf(row, channel);
   const email = consent('email');
   const sms = consent('sms');
   return {
@@ -115,9 +106,25 @@ export function toStoredContact(row: ContactRowValues): StoredContactRow {
   };
 }
 
-function jsonToFieldValue(v: unknown): FieldValue {
-  if (v === null || v === undefined) return null;
-  if (Array.isArray(v)) return v.map(String);
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
-  return JSON.stringify(v);
+/** A row's consent columns of one channel. */
+export function consentRecordOf(row: ContactRowValues, channel: 'email' | 'sms'): ConsentRecord {
+  return {
+    status: row[`${channel}_consent_status`] as ConsentStatus,
+    at: toFieldValue(row[`${channel}_consent_at`], 'timestamptz') as string | null,
+    source: (row[`${channel}_consent_source`] as string | null) ?? null,
+  };
+}
+
+/** The `custom` jsonb column as FieldValues by key; a null value counts as absent (blank). */
+export function customValuesOf(raw: unknown): Record<string, FieldValue> {
+  const custom: Record<string, FieldValue> = {};
+  if (raw === null || typeof raw !== 'object') return custom;
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (v === null || v === undefined) continue;
+    if (Array.isArray(v)) custom[k] = v.map(String);
+    else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+      custom[k] = v;
+    else custom[k] = JSON.stringify(v);
+  }
+  return custom;
 }

@@ -3,19 +3,11 @@
  */
 import type { Kysely } from 'kysely';
 import { RosterError } from '../core/errors.ts';
-import type { CustomFieldDef, CustomFieldType } from '../core/model/fields.ts';
-import { standardField } from '../core/model/fields.ts';
+import type { CustomFieldDef } from '../core/model/fields.ts';
+import { CUSTOM_FIELD_TYPES, standardField } from '../core/model/fields.ts';
 import { SQLSTATE, hasSqlState } from './pg-errors.ts';
 import type { CustomFieldRow, Database } from './schema.ts';
 
-const TYPES: readonly CustomFieldType[] = [
-  'text',
-  'number',
-  'date',
-  'boolean',
-  'select',
-  'multi_select',
-];
 const KEY = /^[a-z][a-z0-9_]*$/;
 
 /**
@@ -101,7 +93,8 @@ function checkDefinition(def: CustomFieldDef): void {
   }
   if (standardField(def.key)) invalid('the key is a standard field');
   if (def.label.trim() === '') invalid('the label is empty');
-  if (!TYPES.includes(def.type)) invalid(`the type must be one of ${TYPES.join(', ')}`);
+  if (!CUSTOM_FIELD_TYPES.includes(def.type))
+    invalid(`the type must be one of ${CUSTOM_FIELD_TYPES.join(', ')}`);
   const hasChoices = def.type === 'select' || def.type === 'multi_select';
   if (hasChoices && (!def.options || def.options.length === 0))
     invalid(`a ${def.type} field needs options`);

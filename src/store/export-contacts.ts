@@ -5,28 +5,15 @@
  */
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { ExportContact } from '../core/export/types.ts';
-import type { ConsentStatus, FieldValue } from '../core/model/contact.ts';
+import type { FieldValue } from '../core/model/contact.ts';
 import { STANDARD_FIELDS } from '../core/model/fields.ts';
-import { toFieldValue, type ColumnSqlType } from './contact-columns.ts';
+import { columnSqlType, consentRecordOf, customValuesOf, toFieldValue } from './contact-columns.ts';
 import type { Database } from './schema.ts';
 
 /** Every stored standard field (not the virtual full name nor the opt-in flags, which are consent). */
 const STORED_FIELDS = STANDARD_FIELDS.filter(
   (f) => f.virtual !== true && f.key !== 'email_opt_in' && f.key !== 'sms_opt_in',
-).map((f) => ({
-  key: f.key,
-  type: (f.multi
-    ? 'text[]'
-    : f.type === 'timestamp'
-      ? 'timestamptz'
-      : f.type === 'integer'
-        ? 'integer'
-        : f.type === 'boolean'
-          ? 'boolean'
-          : f.type === 'date'
-            ? 'date'
-            : 'text') as ColumnSqlType,
-}));
+).map((f) => ({ key: f.key, type: columnSqlType(f) }));
 
 export interface ExportSelection {
   /** A compiled filter: SQL over alias `c` with placeholders starting at `$4`. */
@@ -92,28 +79,11 @@ export async function* exportPages(
 function toExportContact(row: Record<string, unknown>): ExportContact {
   const fields: Record<string, FieldValue> = {};
   for (const f of STORED_FIELDS) fields[f.key] = toFieldValue(row[f.key], f.type);
-  const custom: Record<string, FieldValue> = {};
-  const raw = row['custom'];
-  if (raw !== null && typeof raw === 'object') {
-    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-      if (v === null || v === undefined) continue;
-      custom[k] = Array.isArray(v)
-        ? v.map(String)
-        : typeof v === 'object'
-          ? JSON.stringify(v)
-          : (v as string | number | boolean);
-    }
-  }
-  const consent = (channel: 'email' | 'sms') => ({
-    status: row[`${channel}_consent_status`] as ConsentStatus,
-    at: toFieldValue(row[`${channel}_consent_at`], 'timestamptz') as string | null,
-    source: (row[`${channel}_consent_source`] as string | null) ?? null,
-  });
   return {
     id: String(row['id']),
     fields,
-    custom,
-    consent: { email: consent('email'), sms: consent('sms') },
+    custom: customValuesOf(row['custom']),
+    consent: { email: consentRecordOf(row, 'email'), sms: consentRecordOf(row, 'sms') },
     segments: (row['segment_names'] as string[] | null) ?? [],
   };
 }

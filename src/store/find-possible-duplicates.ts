@@ -79,14 +79,7 @@ export async function findPossibleDuplicates(
         order by sim desc, c.created_at, c.id
         limit 1
       ) m`.execute(trx);
-    for (const row of rows.rows) {
-      out.set(Number(row['probe_row']), {
-        row: Number(row['probe_row']),
-        match: toStoredContact(row),
-        similarity: Number(row['sim']),
-        reason: 'name_company',
-      });
-    }
+    collect(out, rows.rows, 'name_company');
   }
   const byPhone = probes.filter((p) => p.phone !== null && !out.has(p.row));
   if (byPhone.length > 0) {
@@ -100,16 +93,26 @@ export async function findPossibleDuplicates(
         order by c.created_at, c.id
         limit 1
       ) m`.execute(trx);
-    for (const row of rows.rows) {
-      out.set(Number(row['probe_row']), {
-        row: Number(row['probe_row']),
-        match: toStoredContact(row),
-        similarity: 1,
-        reason: 'phone',
-      });
-    }
+    collect(out, rows.rows, 'phone');
   }
   return out;
+}
+
+/** Adds the found contacts by probe row; a phone match counts as fully similar. */
+function collect(
+  out: Map<number, PossibleDuplicate>,
+  rows: readonly Record<string, unknown>[],
+  reason: PossibleDuplicate['reason'],
+): void {
+  for (const row of rows) {
+    const probe = Number(row['probe_row']);
+    out.set(probe, {
+      row: probe,
+      match: toStoredContact(row),
+      similarity: reason === 'phone' ? 1 : Number(row['sim']),
+      reason,
+    });
+  }
 }
 
 /**

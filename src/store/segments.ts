@@ -1,10 +1,10 @@
 /**
  * Static segments as imports fill them.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { RosterError } from '../core/errors.ts';
 import { SQLSTATE, hasSqlState } from './pg-errors.ts';
-import type { Database } from './schema.ts';
+import type { Database, SegmentsTable } from './schema.ts';
 
 /**
  * The id of the tenant's segment with this name, creating it (owned by the import, so rolling
@@ -56,18 +56,11 @@ export async function listSegments(
 ): Promise<SegmentSummary[]> {
   const rows = await db
     .selectFrom('segments')
-    .select(['id', 'name', 'description', 'filter', 'import_id', 'created_at'])
+    .select(SUMMARY_COLUMNS)
     .where('tenant_id', '=', tenantId)
     .orderBy('name')
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    description: r.description,
-    filter: r.filter,
-    importId: r.import_id,
-    createdAt: r.created_at,
-  }));
+  return rows.map(toSummary);
 }
 
 /**
@@ -87,20 +80,28 @@ export async function saveFilterSegment(
     const r = await db
       .insertInto('segments')
       .values({ tenant_id: tenantId, name, filter })
-      .returning(['id', 'name', 'description', 'filter', 'import_id', 'created_at'])
+      .returning(SUMMARY_COLUMNS)
       .executeTakeFirstOrThrow();
-    return {
-      id: r.id,
-      name: r.name,
-      description: r.description,
-      filter: r.filter,
-      importId: r.import_id,
-      createdAt: r.created_at,
-    };
+    return toSummary(r);
   } catch (err) {
     if (hasSqlState(err, SQLSTATE.UNIQUE_VIOLATION)) {
       throw new RosterError('CONFLICT', `A segment named "${name}" already exists`, { name });
     }
     throw err;
   }
+}
+
+const SUMMARY_COLUMNS = ['id', 'name', 'description', 'filter', 'import_id', 'created_at'] as const;
+
+function toSummary(
+  r: Pick<Selectable<SegmentsTable>, (typeof SUMMARY_COLUMNS)[number]>,
+): SegmentSummary {
+  return {
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    filter: r.filter,
+    importId: r.import_id,
+    createdAt: r.created_at,
+  };
 }

@@ -30,12 +30,16 @@ export async function tenantImportSettings(
   db: Kysely<Database>,
   tenantId: string,
 ): Promise<TenantImportSettings> {
+  return parseTenantSettings(await storedSettings(db, tenantId));
+}
+
+async function storedSettings(db: Kysely<Database>, tenantId: string): Promise<JsonObject> {
   const row = await db
     .selectFrom('tenants')
     .select('settings')
     .where('id', '=', tenantId)
     .executeTakeFirstOrThrow();
-  return parseTenantSettings(row.settings);
+  return row.settings;
 }
 
 /** Validates settings JSON (also used when they are changed). */
@@ -79,12 +83,7 @@ export async function updateTenantSettings(
   tenantId: string,
   patch: JsonObject,
 ): Promise<TenantImportSettings> {
-  const row = await db
-    .selectFrom('tenants')
-    .select('settings')
-    .where('id', '=', tenantId)
-    .executeTakeFirstOrThrow();
-  const next = { ...row.settings, ...patch };
+  const next = { ...(await storedSettings(db, tenantId)), ...patch };
   const parsed = parseTenantSettings(next);
   await db
     .updateTable('tenants')

@@ -2,29 +2,13 @@
  * `roster import`, `roster history` and `roster show` as a person or a script runs them: the
  * real command in a child process, on an embedded database in a temporary folder.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ImportJson } from '../../src/cli/import-json.ts';
+import { cliOnTempDatabase } from '../support/cli.ts';
 
-const run = promisify(execFile);
-const dataDir = mkdtempSync(join(tmpdir(), 'roster-cli-import-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-async function roster(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/roster.js', ...args], {
-      env: { ...process.env, ROSTER_DATA_DIR: dataDir, DATABASE_URL: '' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const { dataDir, roster } = cliOnTempDatabase('roster-cli-import-');
 
 async function json<T>(args: string[]): Promise<T> {
   const r = await roster([...args, '--json']);

@@ -1,13 +1,9 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cliOnTempDatabase } from '../support/cli.ts';
 
-const run = promisify(execFile);
-const dataDir = mkdtempSync(join(tmpdir(), 'roster-cli-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const { dataDir, roster } = cliOnTempDatabase('roster-cli-');
 
 interface JsonColumn {
   index: number;
@@ -25,18 +21,6 @@ interface JsonResult {
   rowCount: number;
   columns: JsonColumn[];
   issues: { row: number | null; code: string }[];
-}
-
-async function roster(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/roster.js', ...args], {
-      env: { ...process.env, ROSTER_DATA_DIR: dataDir, DATABASE_URL: '' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
 }
 
 async function inspectJson(args: string[]): Promise<JsonResult> {

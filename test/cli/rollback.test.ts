@@ -1,10 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { renderPreview } from '../../src/cli/rollback.ts';
 import { openDatabase } from '../../src/store/connection.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
@@ -12,22 +7,9 @@ import { previewRollback } from '../../src/store/rollback-preview.ts';
 import type { Database } from '../../src/store/schema.ts';
 import { findTenantByName } from '../../src/store/tenants.ts';
 import { importCsv } from '../jobs/import-support.ts';
+import { cliOnTempDatabase } from '../support/cli.ts';
 
-const run = promisify(execFile);
-const dataDir = mkdtempSync(join(tmpdir(), 'roster-cli-rollback-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-async function roster(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/roster.js', ...args], {
-      env: { ...process.env, ROSTER_DATA_DIR: dataDir, DATABASE_URL: '' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const { dataDir, roster } = cliOnTempDatabase('roster-cli-rollback-');
 
 /** Opens the CLI's embedded database (one process at a time: closed before roster runs). */
 async function withDb<T>(fn: (db: Kysely<Database>, tenantId: string) => Promise<T>): Promise<T> {

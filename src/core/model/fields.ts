@@ -99,6 +99,15 @@ export function standardField(key: string): StandardField | undefined {
 /** Types a custom field can have (DESIGN.md: custom_fields). */
 export type CustomFieldType = 'text' | 'number' | 'date' | 'boolean' | 'select' | 'multi_select';
 
+export const CUSTOM_FIELD_TYPES: readonly CustomFieldType[] = [
+  'text',
+  'number',
+  'date',
+  'boolean',
+  'select',
+  'multi_select',
+];
+
 export interface CustomFieldDef {
   /** snake_case key, stored in `contacts.custom` under this name. */
   key: string;
