@@ -202,6 +202,12 @@ export interface ImportsTable {
   possible_duplicates: Generated<number>;
   issue_counts: JsonDefault<Record<string, number>>;
   rollback: JsonNullable<JsonValue>;
+  /** The upload it reads, when started over HTTP. */
+  upload_id: string | null;
+  /** The worker running it and until when its lease holds (renewed while it works). */
+  lease_owner: string | null;
+  lease_expires_at: Timestamp | null;
+  heartbeat_at: Timestamp | null;
 }
 
 export interface ImportEventsTable {
@@ -256,6 +262,9 @@ export interface ExportsTable {
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
   expires_at: Timestamp | null;
+  lease_owner: string | null;
+  lease_expires_at: Timestamp | null;
+  heartbeat_at: Timestamp | null;
 }
 
 export interface MappingPresetsTable {
@@ -280,6 +289,55 @@ export interface AuditEventsTable {
   created_at: TimestampDefault;
 }
 
+export interface SessionsTable {
+  tenant_id: string;
+  id: Generated<string>;
+  user_id: string;
+  /** SHA-256 of the cookie's secret part. */
+  secret_hash: string;
+  created_at: TimestampDefault;
+  last_seen_at: TimestampDefault;
+  expires_at: Timestamp;
+}
+
+export interface UploadsTable {
+  tenant_id: string;
+  id: Generated<string>;
+  file_name: string;
+  content_type: string | null;
+  file_size: Int8;
+  file_sha256: string;
+  storage_key: string;
+  created_by: string | null;
+  created_at: TimestampDefault;
+}
+
+export type NotificationLevel = 'info' | 'success' | 'warning' | 'error';
+
+export interface NotificationsTable {
+  tenant_id: string;
+  id: Generated<string>;
+  user_id: string | null;
+  kind: string;
+  level: ColumnType<NotificationLevel, NotificationLevel | undefined, NotificationLevel>;
+  title: string;
+  body: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  created_at: TimestampDefault;
+  read_at: Timestamp | null;
+}
+
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  key: string;
+  /** SHA-256 of the request body: the same key with another body is refused. */
+  request_sha256: string;
+  status_code: number | null;
+  response: JsonNullable<JsonValue>;
+  created_at: TimestampDefault;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -294,6 +352,10 @@ export interface Database {
   exports: ExportsTable;
   mapping_presets: MappingPresetsTable;
   audit_events: AuditEventsTable;
+  sessions: SessionsTable;
+  uploads: UploadsTable;
+  notifications: NotificationsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;
