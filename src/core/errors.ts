@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   // jobs
   'JOB_STATE',
   'FILE_CHANGED',
+  // accounts
+  'PASSWORD_WEAK',
   // anything else that escaped a more precise code
   'INTERNAL',
 ] as const;
