@@ -35,6 +35,10 @@ export const ERROR_CODES = [
   'FILE_CHANGED',
   // accounts
   'PASSWORD_WEAK',
+  // object storage and download links
+  'KEY_INVALID',
+  'LINK_INVALID',
+  'LINK_EXPIRED',
   // anything else that escaped a more precise code
   'INTERNAL',
 ] as const;
