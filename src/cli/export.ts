@@ -1,10 +1,11 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
+import cliProgress from 'cli-progress';
 import { finished } from 'node:stream/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { RosterError } from '../core/errors.ts';
 import type { ExportFormat } from '../core/export/index.ts';
-import { runExport } from '../jobs/run-export.ts';
+import { runExport, type ExportProgress } from '../jobs/run-export.ts';
 import { listExports } from '../store/exports.ts';
 import { withTenant } from './tenant-context.ts';
 
@@ -14,6 +15,7 @@ interface ExportFlags {
   format?: string;
   where?: string;
   segment?: string;
+  ids?: string;
   fields?: string;
   out?: string;
   bom?: boolean;
@@ -29,6 +31,7 @@ export function registerExport(program: Command): void {
     .option('--format <fmt>', `${FORMATS.join(', ')} (default: from the --out name, else csv)`)
     .option('--where <expr>', 'filter, e.g. \'country = "Spain" and lead_score > 50\'')
     .option('--segment <name>', 'only the contacts of this segment')
+    .option('--ids <list>', 'only these contact ids: comma-separated, or @FILE with one id a line')
     .option(
       '--fields <list>',
       'comma-separated fields or groups: standard, custom, engagement, segments, consent, audit',
@@ -40,6 +43,8 @@ export function registerExport(program: Command): void {
     .action(async (flags: ExportFlags) => {
       const format = formatOf(flags);
       const path = flags.out === '-' ? null : resolve(flags.out ?? `contacts-export.${format}`);
+      const ids = flags.ids === undefined ? undefined : contactIds(flags.ids);
+      const progress = progressBar(flags.json === true || path === null);
       const result = await withTenant(flags.tenant, async ({ db, tenantId }) => {
         const stream = path === null ? process.stdout : createWriteStream(path);
         const done = await runExport(
@@ -49,6 +54,7 @@ export function registerExport(program: Command): void {
             format,
             ...(flags.where !== undefined ? { where: flags.where } : {}),
             ...(flags.segment !== undefined ? { segment: flags.segment } : {}),
+            ...(ids !== undefined ? { ids } : {}),
             ...(flags.fields !== undefined ? { fields: splitList(flags.fields) } : {}),
             bom: flags.bom === true,
           },
@@ -57,7 +63,8 @@ export function registerExport(program: Command): void {
             fileName: path === null ? `stdout.${format}` : basename(path),
             storageKey: path === null ? 'stdout:' : `file:${path}`,
           },
-        );
+          progress.update,
+        ).finally(progress.stop);
         if (path !== null) await finished(stream);
         return done;
       });
@@ -110,6 +117,68 @@ export function registerExport(program: Command): void {
         );
       }
     });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `--ids a,b,c` or `--ids @file` (ids separated by new lines, commas or spaces). */
+function contactIds(value: string): string[] {
+  let text = value;
+  if (value.startsWith('@')) {
+    try {
+      text = readFileSync(value.slice(1), 'utf8');
+    } catch (err) {
+      throw new RosterError(
+        'FILE_UNREADABLE',
+        `Cannot read the id list ${value.slice(1)}`,
+        {},
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+  const ids = text.split(/[\s,]+/).filter((id) => id !== '');
+  const bad = ids.findIndex((id) => !UUID.test(id));
+  if (bad >= 0) {
+    throw new RosterError(
+      'OPTION_INVALID',
+      `--ids: "${ids[bad]}" (item ${bad + 1}) is not a contact id`,
+      {
+        item: bad + 1,
+        value: ids[bad],
+      },
+    );
+  }
+  if (ids.length === 0) throw new RosterError('OPTION_INVALID', '--ids lists no contact id');
+  return [...new Set(ids.map((id) => id.toLowerCase()))];
+}
+
+/** A progress bar on a terminal (stderr) unless the output is standard output or JSON. */
+function progressBar(quiet: boolean): { update: (p: ExportProgress) => void; stop: () => void } {
+  if (quiet || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: 'Exporting {bar} {percentage}% | {value}/{total} contacts | ETA {eta_formatted}',
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let running = false;
+  return {
+    update: ({ rows, total }) => {
+      if (!running) {
+        bar.start(Math.max(total, 1), rows);
+        running = true;
+      }
+      bar.setTotal(Math.max(total, rows, 1));
+      bar.update(rows);
+    },
+    stop: () => {
+      if (running) bar.stop();
+    },
+  };
 }
 
 function splitList(text: string): string[] {

@@ -18,6 +18,7 @@ import { createXlsxWriter } from '../core/export/xlsx-writer.ts';
 import { listCustomFields } from '../store/custom-fields.ts';
 import {
   EXPORT_FILTER_PARAM_OFFSET,
+  countSelection,
   exportPages,
   type ExportSelection,
 } from '../store/export-contacts.ts';
@@ -38,6 +39,12 @@ export interface ExportRequest {
   createdBy?: string | null;
 }
 
+/** Rows written so far, and the size of the selection when the export started. */
+export interface ExportProgress {
+  rows: number;
+  total: number;
+}
+
 export interface ExportResult {
   job: ExportRow;
   rows: number;
@@ -54,7 +61,7 @@ export async function runExport(
   request: ExportRequest,
   sink: ByteSink,
   target: { fileName: string; storageKey: string },
-  onProgress?: (rows: number) => void,
+  onProgress?: (progress: ExportProgress) => void,
 ): Promise<ExportResult> {
   const customFields = await listCustomFields(db, tenantId);
   const columns = selectColumns(request.fields, customFields);
@@ -106,11 +113,14 @@ export async function runExport(
       { columns, customFields, segments },
       request.bom === true,
     );
+    // Counted only for someone watching: it costs a scan of the selection.
+    const total = onProgress ? await countSelection(db, tenantId, selection) : 0;
     let rows = 0;
+    onProgress?.({ rows, total });
     for await (const page of exportPages(db, tenantId, selection)) {
       await writer.writePage(page);
       rows += page.length;
-      onProgress?.(rows);
+      onProgress?.({ rows, total: Math.max(total, rows) });
     }
     const { bytes } = await writer.finish();
     const done = await finishExport(db, tenantId, job.id, { rows, bytes, ...target });

@@ -39,21 +39,8 @@ export async function* exportPages(
   selection: ExportSelection,
   pageSize = 2000,
 ): AsyncGenerator<ExportContact[]> {
-  const params: unknown[] = [tenantId, '00000000-0000-0000-0000-000000000000', pageSize];
-  const conditions = ['c.tenant_id = $1', 'c.id > $2'];
-  if (selection.where) {
-    params.push(...selection.where.params);
-    conditions.push(`(${selection.where.sql})`);
-  }
-  if (selection.segmentId !== undefined) {
-    params.push(selection.segmentId);
-    conditions.push(`exists (select 1 from segment_members sm where sm.tenant_id = c.tenant_id
-      and sm.segment_id = $${params.length}::uuid and sm.contact_id = c.id)`);
-  }
-  if (selection.ids !== undefined) {
-    params.push([...selection.ids]);
-    conditions.push(`c.id = any($${params.length}::uuid[])`);
-  }
+  const params: unknown[] = [tenantId, FIRST_ID, pageSize];
+  const conditions = selectionConditions(selection, params);
   const text = `
     select c.id, c.custom, c.email_consent_status, c.email_consent_at, c.email_consent_source,
       c.sms_consent_status, c.sms_consent_at, c.sms_consent_source,
@@ -74,6 +61,50 @@ export async function* exportPages(
     if (page.length < pageSize) return;
     params[1] = page[page.length - 1]!.id;
   }
+}
+
+/**
+ * How many contacts the selection holds now (for a progress bar; rows added meanwhile may make
+ * the export a little longer).
+ *
+ * @example
+ * const total = await countSelection(db, tenantId, { segmentId });
+ */
+export async function countSelection(
+  db: Kysely<Database>,
+  tenantId: string,
+  selection: ExportSelection,
+): Promise<number> {
+  const params: unknown[] = [tenantId, FIRST_ID, Number.MAX_SAFE_INTEGER];
+  const conditions = selectionConditions(selection, params);
+  const result = await db.executeQuery<{ n: string | number }>(
+    CompiledQuery.raw(
+      `select count(*) as n from (select 1 from contacts c where ${conditions.join(' and ')} limit $3) x`,
+      [...params],
+    ),
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}
+
+const FIRST_ID = '00000000-0000-0000-0000-000000000000';
+
+/** The where-conditions of a selection; appends their parameters after $1..$3. */
+function selectionConditions(selection: ExportSelection, params: unknown[]): string[] {
+  const conditions = ['c.tenant_id = $1', 'c.id > $2'];
+  if (selection.where) {
+    params.push(...selection.where.params);
+    conditions.push(`(${selection.where.sql})`);
+  }
+  if (selection.segmentId !== undefined) {
+    params.push(selection.segmentId);
+    conditions.push(`exists (select 1 from segment_members sm where sm.tenant_id = c.tenant_id
+      and sm.segment_id = $${params.length}::uuid and sm.contact_id = c.id)`);
+  }
+  if (selection.ids !== undefined) {
+    params.push([...selection.ids]);
+    conditions.push(`c.id = any($${params.length}::uuid[])`);
+  }
+  return conditions;
 }
 
 function toExportContact(row: Record<string, unknown>): ExportContact {

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { ExportContact } from '../../src/core/export/types.ts';
-import { exportPages } from '../../src/store/export-contacts.ts';
+import { countSelection, exportPages } from '../../src/store/export-contacts.ts';
 import { describeEachBackend } from '../support/backends.ts';
 import { freshTenant, importCsv } from '../jobs/import-support.ts';
 
@@ -85,5 +85,22 @@ describeEachBackend('export: reading contacts page by page', (getDb) => {
     ]);
     const byIds = (await collect(exportPages(db, tenantId, { ids: [ann.id] }))).flat();
     expect(byIds.map((c) => c.id)).toEqual([ann.id]);
+
+    const fId = all.find((c) => c.fields['email'] === 'f@x.com')!.id;
+    // The count a progress bar shows is the number of contacts the same selection exports.
+    expect(await countSelection(db, tenantId, {})).toBe(6);
+    expect(await countSelection(db, other, {})).toBe(1);
+    expect(await countSelection(db, tenantId, { segmentId })).toBe(5);
+    expect(
+      await countSelection(db, tenantId, { where: { sql: 'c.lead_score > $4', params: [25] } }),
+    ).toBe(3);
+    expect(
+      await countSelection(db, tenantId, {
+        where: { sql: 'c.lead_score > $4', params: [25] },
+        segmentId,
+        ids: [ann.id, fId],
+      }),
+    ).toBe(0);
+    expect(await countSelection(db, tenantId, { ids: [ann.id, fId] })).toBe(2);
   });
 });
