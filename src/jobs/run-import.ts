@@ -63,6 +63,11 @@ export interface ImportRunContext {
   onProgress?: (progress: ImportProgress) => void;
   /** Issues kept in memory for the summary of a dry run (the real run stores them all). */
   maxListedIssues?: number;
+  /**
+   * Stops the run after the batch in flight (graceful shutdown): the import stays `running`
+   * with its checkpoint, to be resumed later, and runImport returns its summary.
+   */
+  signal?: AbortSignal;
 }
 
 /** The outcome of an import or a dry run, as `roster import --json` prints it. */
@@ -142,6 +147,7 @@ export async function runImport(ctx: ImportRunContext, importId: string): Promis
         });
       });
     await processFile(ctx, options, customFields, checkpoint, counters, async (batch) => {
+      if (ctx.signal?.aborted) throw new Interrupted();
       // Optimistic first: contacts are read without locks and each update applies only if the
       // contact's version is still the one read. If another writer got in between (an update
       // missed its version, or a contact was deleted), the batch is rolled back and written
@@ -171,6 +177,9 @@ export async function runImport(ctx: ImportRunContext, importId: string): Promis
       });
     });
   } catch (err) {
+    if (err instanceof Interrupted) {
+      return summaryOf(await getImport(ctx.db, ctx.tenantId, importId), []);
+    }
     const error = isRosterError(err)
       ? { code: err.code, message: err.message, ...err.details }
       : { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
@@ -178,6 +187,13 @@ export async function runImport(ctx: ImportRunContext, importId: string): Promis
     throw err;
   }
   return summaryOf(await getImport(ctx.db, ctx.tenantId, importId), []);
+}
+
+/** The run was asked to stop (ImportRunContext.signal); the batches so far are committed. */
+class Interrupted extends Error {
+  constructor() {
+    super('The import was stopped; it resumes from its checkpoint');
+  }
 }
 
 /** A batch met a contact changed by someone else since it was read; it is written again. */
