@@ -39,6 +39,13 @@ export const ERROR_CODES = [
   'KEY_INVALID',
   'LINK_INVALID',
   'LINK_EXPIRED',
+  // the HTTP service
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'REQUEST_INVALID',
+  'RATE_LIMITED',
+  'LIMIT_EXCEEDED',
+  'IDEMPOTENCY_MISMATCH',
   // anything else that escaped a more precise code
   'INTERNAL',
 ] as const;
