@@ -65,3 +65,13 @@ export async function ensureDefaultTenant(db: Kysely<Database>): Promise<Tenant>
     throw new RosterError('INTERNAL', 'The default tenant vanished right after creation');
   return tenant;
 }
+
+/**
+ * Every tenant, by name.
+ *
+ * @example
+ * for (const t of await listTenants(db)) console.log(t.name);
+ */
+export async function listTenants(db: Kysely<Database>): Promise<Tenant[]> {
+  return db.selectFrom('tenants').selectAll().orderBy('name').execute();
+}
