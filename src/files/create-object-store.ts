@@ -21,9 +21,10 @@ export interface ObjectStoreConfig {
  * store.kind; // 'local'
  */
 export function createObjectStore(config: ObjectStoreConfig): ObjectStore {
-  const bucket = config.s3?.bucket;
-  if (bucket !== undefined && bucket !== '') {
-    return S3ObjectStore.fromConfig({ ...config.s3, bucket });
-  }
+  // A blank environment variable means unset, not an empty endpoint or key.
+  const s3 = Object.fromEntries(
+    Object.entries(config.s3 ?? {}).filter(([, v]) => v !== undefined && v !== ''),
+  ) as Partial<S3StoreConfig>;
+  if (s3.bucket !== undefined) return S3ObjectStore.fromConfig({ ...s3, bucket: s3.bucket });
   return new LocalFolderStore(join(config.dataDir, 'files'), config.signingSecret);
 }

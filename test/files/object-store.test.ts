@@ -4,7 +4,7 @@
  */
 import { ListObjectsV2Command, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -39,6 +39,11 @@ interface Harness {
   store: ObjectStore;
   /** Every object (and, locally, every file, temporary ones included) under the store. */
   contents(): Promise<string[]>;
+  /**
+   * Bytes already handed to storage by a put in progress: in temporary files (local), in
+   * uploaded parts since command number `since` (S3).
+   */
+  storedSoFar(since: number): Promise<number>;
   /** S3 only: the names of the commands the client sent. */
   commands: string[];
   close(): Promise<void>;
@@ -50,6 +55,12 @@ async function localHarness(): Promise<Harness> {
   return {
     store,
     commands: [],
+    async storedSoFar() {
+      const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+      const temps = entries.filter((e) => e.isFile() && e.name.endsWith('.part'));
+      const sizes = await Promise.all(temps.map((e) => stat(join(e.parentPath, e.name))));
+      return sizes.reduce((sum, st) => sum + st.size, 0);
+    },
     async contents() {
       const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
       return entries
@@ -86,6 +97,10 @@ async function s3Harness(): Promise<Harness> {
   return {
     store: base,
     commands,
+    async storedSoFar(since) {
+      // Parts are 5 MB; a part counts once its request has been sent.
+      return commands.slice(since).filter((c) => c === 'UploadPartCommand').length * 5 * MB;
+    },
     async contents() {
       const res = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
       return (res.Contents ?? []).map((o) => o.Key ?? '').sort();
@@ -168,6 +183,22 @@ describe.each([
     // Each stream() reads the object again from the start.
     expect(await hashSource(src)).toEqual({ sha256: sha256(BIG), size: BIG.byteLength });
     expect((await readAll(src.stream())).equals(BIG)).toBe(true);
+  });
+
+  it('writes a body out while it is still arriving (no whole-body buffering)', async () => {
+    const key = 'tenants/t1/uploads/streamed';
+    let storedBeforeEnd = 0;
+    const commandsBefore = h.commands.length;
+    async function* body(): AsyncGenerator<Uint8Array> {
+      yield* chunked(BIG.subarray(0, 11 * MB));
+      // Give the store a moment to write what it has, then look before sending the rest.
+      await new Promise((r) => setTimeout(r, 200));
+      storedBeforeEnd = await h.storedSoFar(commandsBefore);
+      yield* chunked(BIG.subarray(11 * MB));
+    }
+    expect((await h.store.put(key, body())).size).toBe(BIG.byteLength);
+    expect(storedBeforeEnd).toBeGreaterThanOrEqual(5 * MB);
+    await h.store.delete(key);
   });
 
   it('stores an empty body', async () => {
@@ -459,10 +490,18 @@ describe('createObjectStore', () => {
     const store = createObjectStore({
       dataDir: '/srv/roster',
       signingSecret: SECRET,
-      s3: { bucket: 'roster-files', region: 'eu-west-1' },
+      s3: { bucket: 'roster-files', region: 'eu-west-1', endpoint: '', accessKeyId: '' },
     });
     expect(store).toBeInstanceOf(S3ObjectStore);
-    expect(await (store as S3ObjectStore).client.config.region()).toBe('eu-west-1');
+    expect((store as S3ObjectStore).bucket).toBe('roster-files');
+    const client = (store as S3ObjectStore).client;
+    expect(await client.config.region()).toBe('eu-west-1');
+    // Blank settings count as unset: AWS's own endpoint, not an empty one.
+    const endpoint = await client.config.endpointProvider(
+      { Region: 'eu-west-1', Bucket: 'roster-files' },
+      {},
+    );
+    expect(endpoint.url.hostname).toBe('roster-files.s3.eu-west-1.amazonaws.com');
   });
 
   it('refuses a short signing secret and half-set S3 credentials', () => {
