@@ -10,11 +10,13 @@ import {
   createNdjsonWriter,
   selectColumns,
   type ByteSink,
+  type ExportColumn,
   type ExportFormat,
   type ExportLayout,
   type ExportWriter,
 } from '../core/export/index.ts';
 import { createXlsxWriter } from '../core/export/xlsx-writer.ts';
+import type { CustomFieldDef } from '../core/model/fields.ts';
 import { listCustomFields } from '../store/custom-fields.ts';
 import {
   EXPORT_FILTER_PARAM_OFFSET,
@@ -22,7 +24,13 @@ import {
   exportPages,
   type ExportSelection,
 } from '../store/export-contacts.ts';
-import { createExport, failExport, finishExport, type ExportRow } from '../store/exports.ts';
+import {
+  createExport,
+  failExport,
+  finishExport,
+  type ExportRow,
+  type NewExport,
+} from '../store/exports.ts';
 import type { Database } from '../store/schema.ts';
 import { compileWhere } from './segments.ts';
 
@@ -63,6 +71,32 @@ export async function runExport(
   target: { fileName: string; storageKey: string },
   onProgress?: (progress: ExportProgress) => void,
 ): Promise<ExportResult> {
+  const prepared = await prepareExport(db, tenantId, request);
+  const job = await createExport(db, tenantId, exportRecordOf(prepared));
+  return writeExport(db, tenantId, job.id, prepared, sink, target, onProgress);
+}
+
+/** An export request resolved against the tenant's fields and segments, ready to write. */
+export interface PreparedExport {
+  request: ExportRequest;
+  columns: ExportColumn[];
+  customFields: CustomFieldDef[];
+  selection: ExportSelection;
+  segmentId: string | null;
+}
+
+/**
+ * Resolves fields, segment and filter. Throws the caller's mistakes (FILTER_INVALID, NOT_FOUND
+ * for a segment) before anything is recorded.
+ *
+ * @example
+ * const prepared = await prepareExport(db, tenantId, { format: 'csv', where: 'lead_score > 50' });
+ */
+export async function prepareExport(
+  db: Kysely<Database>,
+  tenantId: string,
+  request: ExportRequest,
+): Promise<PreparedExport> {
   const customFields = await listCustomFields(db, tenantId);
   const columns = selectColumns(request.fields, customFields);
   const selection: ExportSelection = {};
@@ -97,14 +131,44 @@ export async function runExport(
       : where;
   }
   if (request.ids !== undefined) selection.ids = request.ids;
-  const job = await createExport(db, tenantId, {
+  return { request, columns, customFields, selection, segmentId };
+}
+
+/**
+ * What the exports row records about a prepared export.
+ *
+ * @example
+ * const job = await createExport(db, tenantId, exportRecordOf(prepared));
+ */
+export function exportRecordOf(prepared: PreparedExport): NewExport {
+  const { request } = prepared;
+  return {
     format: request.format,
     filter: request.where ?? null,
-    segmentId,
-    fields: columns.map((c) => c.header),
+    segmentId: prepared.segmentId,
+    fields: prepared.columns.map((c) => c.header),
     options: { bom: request.bom === true },
     createdBy: request.createdBy ?? null,
-  });
+  };
+}
+
+/**
+ * Writes a prepared export into `sink` and records the result on its row (completed, or failed
+ * with the error, which is rethrown).
+ *
+ * @example
+ * await writeExport(db, tenantId, job.id, prepared, sink, { fileName, storageKey });
+ */
+export async function writeExport(
+  db: Kysely<Database>,
+  tenantId: string,
+  exportId: string,
+  prepared: PreparedExport,
+  sink: ByteSink,
+  target: { fileName: string; storageKey: string },
+  onProgress?: (progress: ExportProgress) => void,
+): Promise<ExportResult> {
+  const { request, columns, customFields, selection } = prepared;
   try {
     const segments = await segmentSummaries(db, tenantId);
     const writer = createWriter(
@@ -123,10 +187,10 @@ export async function runExport(
       onProgress?.({ rows, total: Math.max(total, rows) });
     }
     const { bytes } = await writer.finish();
-    const done = await finishExport(db, tenantId, job.id, { rows, bytes, ...target });
+    const done = await finishExport(db, tenantId, exportId, { rows, bytes, ...target });
     return { job: done, rows, bytes };
   } catch (err) {
-    await failExport(db, tenantId, job.id, {
+    await failExport(db, tenantId, exportId, {
       code: isRosterError(err) ? err.code : 'INTERNAL',
       message: err instanceof Error ? err.message : String(err),
     });
