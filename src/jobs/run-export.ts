@@ -152,6 +152,17 @@ export function exportRecordOf(prepared: PreparedExport): NewExport {
   };
 }
 
+/** Where an export's file goes. */
+export interface ExportTarget {
+  fileName: string;
+  storageKey: string;
+  /**
+   * Resolves once the bytes written to the sink are stored (an object store finishing its
+   * upload); awaited before the export is recorded completed, a rejection fails it.
+   */
+  stored?: () => Promise<unknown>;
+}
+
 /**
  * Writes a prepared export into `sink` and records the result on its row (completed, or failed
  * with the error, which is rethrown).
@@ -165,7 +176,7 @@ export async function writeExport(
   exportId: string,
   prepared: PreparedExport,
   sink: ByteSink,
-  target: { fileName: string; storageKey: string },
+  target: ExportTarget,
   onProgress?: (progress: ExportProgress) => void,
 ): Promise<ExportResult> {
   const { request, columns, customFields, selection } = prepared;
@@ -187,7 +198,13 @@ export async function writeExport(
       onProgress?.({ rows, total: Math.max(total, rows) });
     }
     const { bytes } = await writer.finish();
-    const done = await finishExport(db, tenantId, exportId, { rows, bytes, ...target });
+    await target.stored?.();
+    const done = await finishExport(db, tenantId, exportId, {
+      rows,
+      bytes,
+      fileName: target.fileName,
+      storageKey: target.storageKey,
+    });
     return { job: done, rows, bytes };
   } catch (err) {
     await failExport(db, tenantId, exportId, {
