@@ -406,15 +406,15 @@ describe.each([
     });
 
     // s3rver does not check SigV4 signatures (so no tampering test here), but it does check
-    // the expiry signed into the URL.
+    // the expiry signed into the URL. X-Amz-Date is in whole seconds, so a 2 s link lives 1-2 s.
     it('a presigned URL stops working after its lifetime', async () => {
       const url = await h.store.signedUrl('tenants/t1/uploads/small', {
-        expiresInSeconds: 1,
+        expiresInSeconds: 2,
         fileName: 'a.csv',
       });
-      expect(new URL(url).searchParams.get('X-Amz-Expires')).toBe('1');
+      expect(new URL(url).searchParams.get('X-Amz-Expires')).toBe('2');
       expect((await fetch(url)).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 2100));
+      await new Promise((r) => setTimeout(r, 3100));
       const res = await fetch(url);
       expect(res.status).toBe(403);
       expect(await res.text()).toContain('Request has expired');
