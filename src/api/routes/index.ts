@@ -1,0 +1,22 @@
+/**
+ * Every route group of the API. Each file registers the routes of one kind of object.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { App, AppDeps } from '../app.ts';
+import { registerAuthRoutes } from './auth.ts';
+import { registerHealthRoutes } from './health.ts';
+
+/**
+ * @example
+ * await registerRoutes(app, deps);
+ */
+export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
+  registerHealthRoutes(app, deps);
+  await app.register(
+    async (scope) => {
+      const api = scope.withTypeProvider<TypeBoxTypeProvider>();
+      registerAuthRoutes(api, deps);
+    },
+    { prefix: '/api' },
+  );
+}
