@@ -6,10 +6,18 @@
  * waits its turn like any other Kysely user and never lands inside someone else's transaction.
  * The flip side is the PGlite rule of pglite-dialect.ts: never call the queue (send, complete,
  * ...) while holding a Kysely transaction, or it waits for itself.
+ *
+ * Also here: what job handlers get from their worker (JobContext) and the lease they hold on an
+ * import or export row while they work (holdLease).
  */
 import type { PGlite } from '@electric-sql/pglite';
+import type { Kysely } from 'kysely';
 import PgBoss from 'pg-boss';
+import { isRosterError } from '../core/errors.ts';
+import type { ObjectStore } from '../files/object-store.ts';
 import type { OpenDatabase } from '../store/connection.ts';
+import { claimLease, releaseLease, renewLease, type LeasedTable } from '../store/job-leases.ts';
+import type { Database } from '../store/schema.ts';
 
 /** The queues Roster uses. */
 export const QUEUES = {
@@ -144,4 +152,100 @@ async function runOnPGlite(
     if (pglite.isInTransaction()) await pglite.exec('rollback').catch(() => undefined);
     throw err;
   }
+}
+
+// What job handlers get from their worker, and the lease they hold while they work.
+
+/** The part of the object store jobs use. */
+export type JobFiles = Pick<ObjectStore, 'source' | 'openWriter' | 'delete'>;
+
+export interface JobLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface JobContext {
+  db: Kysely<Database>;
+  queue: Queue;
+  files: JobFiles;
+  /** This worker's name in lease_owner (unique per process). */
+  workerId: string;
+  /** A lease lasts this long unless renewed; renewed every `heartbeatMs`. */
+  leaseSeconds: number;
+  heartbeatMs: number;
+  /** Aborted when the worker stops: handlers finish their batch and give their job back. */
+  signal: AbortSignal;
+  logger: JobLogger;
+}
+
+/** A lease held on an import or export row, renewed on a timer until released. */
+export interface HeldLease {
+  /** Aborted when the worker stops or the lease was lost to another worker. */
+  signal: AbortSignal;
+  /** True when the lease was lost (expired and taken): the job is someone else's now. */
+  lost(): boolean;
+  release(): Promise<void>;
+}
+
+/**
+ * Claims the lease of an import or export row and keeps renewing it. Returns null when another
+ * worker holds it live.
+ *
+ * @example
+ * const lease = await holdLease(ctx, 'imports', tenantId, importId);
+ * if (!lease) return; // someone else runs it
+ * try { await work(lease.signal); } finally { await lease.release(); }
+ */
+export async function holdLease(
+  ctx: JobContext,
+  table: LeasedTable,
+  tenantId: string,
+  id: string,
+): Promise<HeldLease | null> {
+  if (!(await claimLease(ctx.db, table, tenantId, id, ctx.workerId, ctx.leaseSeconds))) {
+    return null;
+  }
+  const controller = new AbortController();
+  const onStop = (): void => controller.abort(ctx.signal.reason);
+  if (ctx.signal.aborted) onStop();
+  else ctx.signal.addEventListener('abort', onStop, { once: true });
+  let lost = false;
+  let released = false;
+  let renewing: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    renewing = renewLease(ctx.db, table, tenantId, id, ctx.workerId, ctx.leaseSeconds).then(
+      (ours) => {
+        if (ours) return;
+        lost = true;
+        ctx.logger.warn({ table, tenantId, id }, 'lease lost to another worker; stopping');
+        controller.abort(new Error('lease lost'));
+      },
+      (err: unknown) => ctx.logger.warn({ table, id, err }, 'could not renew the lease'),
+    );
+  }, ctx.heartbeatMs);
+  timer.unref();
+  return {
+    signal: controller.signal,
+    lost: () => lost,
+    release: async () => {
+      if (released) return;
+      released = true;
+      clearInterval(timer);
+      ctx.signal.removeEventListener('abort', onStop);
+      await renewing;
+      if (!lost) await releaseLease(ctx.db, table, tenantId, id, ctx.workerId);
+    },
+  };
+}
+
+/**
+ * True for errors that another attempt will not fix (a broken or missing file, a wrong filter):
+ * Roster's own codes. Anything else (a lost connection, a crash) is worth a retry.
+ *
+ * @example
+ * if (!isPermanent(err) && attempt < limit) throw err; // let pg-boss retry
+ */
+export function isPermanent(err: unknown): boolean {
+  return isRosterError(err) && err.code !== 'DB_CONNECT_FAILED' && err.code !== 'INTERNAL';
 }
