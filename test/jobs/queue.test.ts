@@ -274,3 +274,60 @@ async function readAll(source: { stream(): AsyncIterable<Uint8Array> }): Promise
   for await (const chunk of source.stream()) parts.push(Buffer.from(chunk));
   return Buffer.concat(parts).toString('utf8');
 }
+
+describeEachBackend('background jobs: graceful stop', (getDb, backend) => {
+  let root: string;
+  let files: LocalFolderStore;
+  const options = (workerId: string) => ({
+    open: backend.handle(),
+    files,
+    workerId,
+    concurrency: 1,
+    leaseSeconds: 5,
+    heartbeatMs: 500,
+    reapIntervalMs: 0,
+    queue: { pollingIntervalSeconds: 0.5, schedule: false, supervise: false },
+    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+  });
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'roster-jobs-stop-'));
+    files = new LocalFolderStore(root, SECRET);
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('stops after a batch, keeps the checkpoint, and the next worker finishes the import', async () => {
+    const tenantId = await freshTenant(getDb());
+    const key = `tenants/${tenantId}/uploads/big`;
+    await files.put(key, Readable.from([Buffer.from(csvOf(1500))]));
+    const source = await files.source(key, 'contacts.csv');
+    const { job } = await createImportJob(getDb(), tenantId, source, key, { batchSize: 50 }, null);
+
+    const first = await startWorkers(options('worker-1'));
+    await enqueueImport(first.queue, tenantId, job.id);
+    await until('the first batches', async () => {
+      const row = await getImport(getDb(), tenantId, job.id);
+      return row.rows_processed > 0 ? row : undefined;
+    });
+    await first.stop();
+    const stopped = await getImport(getDb(), tenantId, job.id);
+    expect(stopped.status).toBe('running');
+    expect(stopped.lease_owner).toBeNull();
+    expect(stopped.rows_processed).toBeGreaterThan(0);
+    expect(stopped.rows_processed).toBeLessThan(1500);
+    expect(stopped.checkpoint).toMatchObject({ row: stopped.rows_processed + 1 });
+
+    // The stopped worker queued it again: the next worker picks it up without a reaper.
+    const second = await startWorkers(options('worker-2'));
+    try {
+      const done = await until('the resumed import', async () => {
+        const row = await getImport(getDb(), tenantId, job.id);
+        return row.status === 'completed' && row.lease_owner === null ? row : undefined;
+      });
+      expect(done).toMatchObject({ rows_processed: 1500, rows_created: 1462, rows_rejected: 38 });
+      const audit = await auditEventsOf(getDb(), tenantId, { type: 'import', id: job.id });
+      expect(audit.map((a) => [a.action, a.actor_id])).toEqual([['import.completed', 'worker-2']]);
+    } finally {
+      await second.stop();
+    }
+  });
+});
