@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAccounts } from './accounts.ts';
 import { registerExport } from './export.ts';
 import { registerHistory } from './history.ts';
 import { registerImport } from './import.ts';
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerExport(program);
   registerSegments(program);
   registerMigrate(program);
+  registerAccounts(program);
 }

@@ -233,7 +233,7 @@ export async function disableUser(
   tenantId: string,
   userId: string,
 ): Promise<User> {
-  return db.transaction().execute(async (trx) => {
+  const inTransaction = async (trx: Kysely<Database>): Promise<User> => {
     const row = isUuid(userId)
       ? await trx
           .updateTable('users')
@@ -253,7 +253,9 @@ export async function disableUser(
       .where('user_id', '=', userId)
       .execute();
     return toUser(row);
-  });
+  };
+  // The caller's transaction when there is one (Kysely cannot nest them).
+  return db.isTransaction ? inTransaction(db) : db.transaction().execute(inTransaction);
 }
 
 export interface FirstAdmin {
