@@ -77,6 +77,10 @@ export interface ListImportsOptions {
   limit?: number;
   /** Only imports created before this time (paging back through history). */
   before?: Date;
+  /** Keyset paging: only imports after the one with this id in newest-first order. */
+  afterId?: string;
+  /** Only imports in one of these statuses. */
+  status?: readonly ImportStatus[];
 }
 
 /**
@@ -92,11 +96,36 @@ export async function listImports(
 ): Promise<ImportRow[]> {
   let q = db.selectFrom('imports').selectAll().where('tenant_id', '=', tenantId);
   if (options.before) q = q.where('created_at', '<', options.before);
+  if (options.afterId !== undefined) {
+    // Compared in the database: created_at has microseconds, a JS Date only milliseconds.
+    const afterId = options.afterId;
+    q = q.where(
+      sql<boolean>`(created_at, id) < (select a.created_at, a.id from imports a
+        where a.tenant_id = ${tenantId} and a.id = ${afterId})`,
+    );
+  }
+  if (options.status && options.status.length > 0) q = q.where('status', 'in', [...options.status]);
   return q
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(options.limit ?? 50)
     .execute();
+}
+
+/**
+ * How many of the tenant's imports are waiting or running (the concurrent-imports limit).
+ *
+ * @example
+ * if ((await countActiveImports(db, tenantId)) >= limits.maxConcurrentImports) refuse();
+ */
+export async function countActiveImports(db: Kysely<Database>, tenantId: string): Promise<number> {
+  const row = await db
+    .selectFrom('imports')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .where('status', 'in', ['queued', 'running'])
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /**

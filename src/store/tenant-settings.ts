@@ -85,10 +85,58 @@ export async function updateTenantSettings(
 ): Promise<TenantImportSettings> {
   const next = { ...(await storedSettings(db, tenantId)), ...patch };
   const parsed = parseTenantSettings(next);
+  parseTenantLimits(next);
   await db
     .updateTable('tenants')
     .set({ settings: JSON.stringify(next), updated_at: new Date() })
     .where('id', '=', tenantId)
     .execute();
   return parsed;
+}
+
+/** A tenant's limits on imports (the VeloConnect guide caps rows at 50,000; ours are higher). */
+export interface TenantLimits {
+  /** Largest upload in bytes; null: only the server-wide limit applies. */
+  maxUploadBytes: number | null;
+  /** Data rows one import may have. */
+  maxRowsPerImport: number;
+  /** Imports queued or running at once. */
+  maxConcurrentImports: number;
+}
+
+export const DEFAULT_TENANT_LIMITS: Readonly<TenantLimits> = {
+  maxUploadBytes: null,
+  maxRowsPerImport: 10_000_000,
+  maxConcurrentImports: 3,
+};
+
+/**
+ * Reads a tenant's limits with defaults for what is not set.
+ *
+ * @example
+ * const { maxConcurrentImports } = await tenantLimits(db, tenantId); // 3 unless set
+ */
+export async function tenantLimits(db: Kysely<Database>, tenantId: string): Promise<TenantLimits> {
+  return parseTenantLimits(await storedSettings(db, tenantId));
+}
+
+/** Validates the limit settings (positive whole numbers; maxUploadBytes may be null). */
+export function parseTenantLimits(settings: JsonObject): TenantLimits {
+  const limit = (name: keyof TenantLimits, nullable: boolean): number | null => {
+    const value = settings[name] ?? (nullable ? null : DEFAULT_TENANT_LIMITS[name]);
+    if (value === null && nullable) return null;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+      throw new RosterError(
+        'CONFIG_INVALID',
+        `Tenant setting ${name} must be a positive whole number`,
+      );
+    }
+    return value;
+  };
+  return {
+    maxUploadBytes: limit('maxUploadBytes', true),
+    maxRowsPerImport: limit('maxRowsPerImport', false) ?? DEFAULT_TENANT_LIMITS.maxRowsPerImport,
+    maxConcurrentImports:
+      limit('maxConcurrentImports', false) ?? DEFAULT_TENANT_LIMITS.maxConcurrentImports,
+  };
 }
