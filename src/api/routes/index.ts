@@ -5,6 +5,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, AppDeps } from '../app.ts';
 import { registerAuthRoutes } from './auth.ts';
 import { registerHealthRoutes } from './health.ts';
+import { registerImportProgressRoutes } from './import-progress.ts';
+import { registerImportRoutes } from './imports.ts';
+import { registerUploadRoutes } from './uploads.ts';
 
 /**
  * @example
@@ -16,6 +19,9 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
     async (scope) => {
       const api = scope.withTypeProvider<TypeBoxTypeProvider>();
       registerAuthRoutes(api, deps);
+      registerUploadRoutes(api, deps);
+      registerImportRoutes(api, deps);
+      registerImportProgressRoutes(api, deps);
     },
     { prefix: '/api' },
   );
