@@ -120,3 +120,90 @@ function toDef(row: CustomFieldRow): CustomFieldDef {
     ...(row.max_length !== null ? { maxLength: row.max_length } : {}),
   };
 }
+
+/** What a change may set; null clears a rule. The key and the type stay as created. */
+export interface CustomFieldChange {
+  label?: string;
+  options?: string[];
+  required?: boolean;
+  min?: number | null;
+  max?: number | null;
+  maxLength?: number | null;
+  position?: number;
+}
+
+/**
+ * Changes a custom field's label, options or rules. The type stays: stored values were checked
+ * against it. Throws NOT_FOUND for an unknown key, OPTION_INVALID for a bad result.
+ *
+ * @example
+ * await updateCustomField(db, tenantId, 'plan', { label: 'Plan', options: ['free', 'pro', 'team'] });
+ */
+export async function updateCustomField(
+  db: Kysely<Database>,
+  tenantId: string,
+  key: string,
+  change: CustomFieldChange,
+): Promise<CustomFieldDef> {
+  const row = await db
+    .selectFrom('custom_fields')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('key', '=', key)
+    .executeTakeFirst();
+  if (!row) throw notFoundField(key);
+  const merged: CustomFieldDef = { ...toDef(row) };
+  if (change.label !== undefined) merged.label = change.label;
+  if (change.options !== undefined) merged.options = change.options;
+  if (change.required !== undefined) merged.required = change.required;
+  if (change.min === null) delete merged.min;
+  else if (change.min !== undefined) merged.min = change.min;
+  if (change.max === null) delete merged.max;
+  else if (change.max !== undefined) merged.max = change.max;
+  if (change.maxLength === null) delete merged.maxLength;
+  else if (change.maxLength !== undefined) merged.maxLength = change.maxLength;
+  checkDefinition(merged);
+  const updated = await db
+    .updateTable('custom_fields')
+    .set({
+      label: merged.label,
+      options: merged.options ?? null,
+      required: merged.required ?? false,
+      min: merged.min ?? null,
+      max: merged.max ?? null,
+      max_length: merged.maxLength ?? null,
+      ...(change.position !== undefined ? { position: change.position } : {}),
+      updated_at: new Date(),
+    })
+    .where('tenant_id', '=', tenantId)
+    .where('key', '=', key)
+    .returningAll()
+    .executeTakeFirst();
+  if (!updated) throw notFoundField(key);
+  return toDef(updated);
+}
+
+/**
+ * Deletes a custom field's definition. Values stored on contacts stay in their `custom` data
+ * (a field created again with the same key shows them again); they are no longer exported or
+ * filterable. Throws NOT_FOUND for an unknown key.
+ *
+ * @example
+ * await deleteCustomField(db, tenantId, 'plan');
+ */
+export async function deleteCustomField(
+  db: Kysely<Database>,
+  tenantId: string,
+  key: string,
+): Promise<void> {
+  const result = await db
+    .deleteFrom('custom_fields')
+    .where('tenant_id', '=', tenantId)
+    .where('key', '=', key)
+    .executeTakeFirst();
+  if (result.numDeletedRows === 0n) throw notFoundField(key);
+}
+
+function notFoundField(key: string): RosterError {
+  return new RosterError('NOT_FOUND', `No custom field "${key}"`, { key });
+}

@@ -120,3 +120,81 @@ export async function listExports(
     .limit(limit)
     .execute();
 }
+
+/**
+ * Records an export `queued` for a job to write later. `options.request` keeps the request, so
+ * a worker (or a stranded export queued again) can prepare it anew.
+ *
+ * @example
+ * const job = await queueExport(db, tenantId, { ...exportRecordOf(prepared), options: { bom: false, request } });
+ */
+export async function queueExport(
+  db: Kysely<Database>,
+  tenantId: string,
+  job: NewExport,
+): Promise<ExportRow> {
+  return db
+    .insertInto('exports')
+    .values({
+      tenant_id: tenantId,
+      format: job.format,
+      filter: job.filter,
+      segment_id: job.segmentId,
+      fields: job.fields,
+      options: JSON.stringify(job.options),
+      status: 'queued',
+      created_by: job.createdBy,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * One export of the tenant, if there is one with this id (the id must be a UUID).
+ *
+ * @example
+ * const job = await getExport(db, tenantId, id);
+ */
+export async function getExport(
+  db: Kysely<Database>,
+  tenantId: string,
+  id: string,
+): Promise<ExportRow | undefined> {
+  return db
+    .selectFrom('exports')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/**
+ * A page of the tenant's exports, newest first; `after` is the id of the last export of the
+ * previous page (keyset: the page starts below that export's (created_at, id)). An `after` that
+ * is not the tenant's export gives an empty page.
+ *
+ * @example
+ * const page = await listExportsPage(db, tenantId, { limit: 50, after: previous.at(-1)?.id });
+ */
+export async function listExportsPage(
+  db: Kysely<Database>,
+  tenantId: string,
+  page: { limit: number; after?: string | undefined },
+): Promise<ExportRow[]> {
+  let q = db.selectFrom('exports as e').selectAll('e').where('e.tenant_id', '=', tenantId);
+  const after = page.after;
+  if (after !== undefined) {
+    q = q.where(({ eb, refTuple, selectFrom }) =>
+      eb(
+        refTuple('e.created_at', 'e.id'),
+        '<',
+        selectFrom('exports as p')
+          .select(['p.created_at', 'p.id'])
+          .where('p.tenant_id', '=', tenantId)
+          .where('p.id', '=', after)
+          .$asTuple('created_at', 'id'),
+      ),
+    );
+  }
+  return q.orderBy('e.created_at', 'desc').orderBy('e.id', 'desc').limit(page.limit).execute();
+}

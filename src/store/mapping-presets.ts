@@ -71,6 +71,45 @@ export async function savePreset(
   return toPreset(row);
 }
 
+/**
+ * The tenant's presets, most recently used first.
+ *
+ * @example
+ * const presets = await listPresets(db, tenantId);
+ */
+export async function listPresets(
+  db: Kysely<Database>,
+  tenantId: string,
+): Promise<MappingPreset[]> {
+  const rows = await db
+    .selectFrom('mapping_presets')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .orderBy('updated_at', 'desc')
+    .orderBy('fingerprint')
+    .execute();
+  return rows.map(toPreset);
+}
+
+/**
+ * Forgets the preset for a fingerprint; returns false when there was none.
+ *
+ * @example
+ * await deletePreset(db, tenantId, fingerprint);
+ */
+export async function deletePreset(
+  db: Kysely<Database>,
+  tenantId: string,
+  fingerprint: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('mapping_presets')
+    .where('tenant_id', '=', tenantId)
+    .where('fingerprint', '=', fingerprint)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
 function toPreset(row: MappingPresetRow): MappingPreset {
   return {
     fingerprint: row.fingerprint,

@@ -75,11 +75,12 @@ export async function saveFilterSegment(
   tenantId: string,
   name: string,
   filter: string,
+  description: string | null = null,
 ): Promise<SegmentSummary> {
   try {
     const r = await db
       .insertInto('segments')
-      .values({ tenant_id: tenantId, name, filter })
+      .values({ tenant_id: tenantId, name, filter, description })
       .returning(SUMMARY_COLUMNS)
       .executeTakeFirstOrThrow();
     return toSummary(r);
@@ -89,6 +90,106 @@ export async function saveFilterSegment(
     }
     throw err;
   }
+}
+
+/**
+ * One segment of the tenant, if there is one with this id (the id must be a UUID).
+ *
+ * @example
+ * const segment = await getSegment(db, tenantId, id);
+ */
+export async function getSegment(
+  db: Kysely<Database>,
+  tenantId: string,
+  id: string,
+): Promise<SegmentSummary | undefined> {
+  const r = await db
+    .selectFrom('segments')
+    .select(SUMMARY_COLUMNS)
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return r ? toSummary(r) : undefined;
+}
+
+/** What a change may set; a static segment keeps `filter` null (its members are a list). */
+export interface SegmentChange {
+  name?: string;
+  description?: string | null;
+  /** Filter-language text, checked by the caller. */
+  filter?: string;
+}
+
+/**
+ * Renames a segment, changes its description or (a saved filter only) its filter. Throws
+ * NOT_FOUND for an unknown id, CONFLICT when the new name is taken, OPTION_INVALID when a filter
+ * is given for a static segment.
+ *
+ * @example
+ * await updateSegment(db, tenantId, id, { name: 'Hot Leads', filter: 'lead_score >= 80' });
+ */
+export async function updateSegment(
+  db: Kysely<Database>,
+  tenantId: string,
+  id: string,
+  change: SegmentChange,
+): Promise<SegmentSummary> {
+  const current = await getSegment(db, tenantId, id);
+  if (!current) throw notFoundSegment(id);
+  if (change.filter !== undefined && current.filter === null) {
+    throw new RosterError(
+      'OPTION_INVALID',
+      `Segment "${current.name}" is a list of contacts, not a saved filter; it has no filter to change`,
+      { id },
+    );
+  }
+  try {
+    const r = await db
+      .updateTable('segments')
+      .set({
+        ...(change.name !== undefined ? { name: change.name } : {}),
+        ...(change.description !== undefined ? { description: change.description } : {}),
+        ...(change.filter !== undefined ? { filter: change.filter } : {}),
+        updated_at: new Date(),
+      })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .returning(SUMMARY_COLUMNS)
+      .executeTakeFirst();
+    if (!r) throw notFoundSegment(id);
+    return toSummary(r);
+  } catch (err) {
+    if (hasSqlState(err, SQLSTATE.UNIQUE_VIOLATION)) {
+      throw new RosterError('CONFLICT', `A segment named "${change.name}" already exists`, {
+        name: change.name,
+      });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Deletes a segment (its member list goes with it; the contacts stay). Throws NOT_FOUND for an
+ * unknown id.
+ *
+ * @example
+ * await deleteSegment(db, tenantId, id);
+ */
+export async function deleteSegment(
+  db: Kysely<Database>,
+  tenantId: string,
+  id: string,
+): Promise<void> {
+  const result = await db
+    .deleteFrom('segments')
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (result.numDeletedRows === 0n) throw notFoundSegment(id);
+}
+
+function notFoundSegment(id: string): RosterError {
+  return new RosterError('NOT_FOUND', `No segment ${id}`, { id });
 }
 
 const SUMMARY_COLUMNS = ['id', 'name', 'description', 'filter', 'import_id', 'created_at'] as const;
