@@ -4,6 +4,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, AppDeps } from '../app.ts';
 import { registerAuthRoutes } from './auth.ts';
+import { registerExportRoutes } from './exports.ts';
+import { registerFileRoutes } from './files.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerImportProgressRoutes } from './import-progress.ts';
 import { registerImportRoutes } from './imports.ts';
@@ -19,6 +21,8 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
     async (scope) => {
       const api = scope.withTypeProvider<TypeBoxTypeProvider>();
       registerAuthRoutes(api, deps);
+      registerExportRoutes(api, deps);
+      registerFileRoutes(api, deps);
       registerUploadRoutes(api, deps);
       registerImportRoutes(api, deps);
       registerImportProgressRoutes(api, deps);
