@@ -463,4 +463,199 @@ describe('createXlsxWriter', () => {
     // 180,000 rows of ~150 bytes each would be ~27 MB if they were held; allow a few MB.
     expect(after - before).toBeLessThan(8 * 1024 * 1024);
   });
+
+  it('round-trips control characters, CR and literal `_xHHHH_` text through exceljs', async () => {
+    const nasty = 'bell\u0007 vt\u000b ff\u000c nul\u0000 cr\r\nlf tab\t end\u001f';
+    const literal = 'keep _x0041_ and _x005F_x000B_ as typed';
+    const layout: ExportLayout = {
+      ...LAYOUT,
+      columns: [col('field', 'id', 'text'), col('field', 'notes', 'text')],
+    };
+    const pages = [
+      [
+        contact('r1', { notes: nasty }),
+        contact('r2', { notes: literal }),
+        contact('r3', { notes: '  padded & <tagged> "quoted"  ' }),
+        contact('r4', { notes: '\uffff\ufffe' }),
+      ],
+    ];
+    const { workbook, buffer } = await writeWorkbook(pages, layout);
+    const ws = sheet(workbook, 'Contacts');
+    const notes = (row: number) => ws.getRow(row).getCell(2);
+    // exceljs decodes Excel's `_xHHHH_` escapes only in rich-text runs, so escaped values are
+    // written as one plain run: exceljs reads them as rich text whose text is the value.
+    expect(notes(2).type).toBe(ExcelJS.ValueType.RichText);
+    expect(notes(2).value).toEqual({ richText: [{ text: nasty }] });
+    expect(notes(2).text).toBe(nasty);
+    expect(notes(3).text).toBe(literal);
+    expect(notes(5).text).toBe('\uffff\ufffe');
+    // Everything else stays a plain string cell.
+    expect(notes(4).type).toBe(ExcelJS.ValueType.String);
+    expect(notes(4).value).toBe('  padded & <tagged> "quoted"  ');
+
+    // The raw XML carries no character XML 1.0 forbids, and CR only as Excel's escape.
+    const JSZip = (await import('jszip')).default;
+    const xml = (await (
+      await JSZip.loadAsync(buffer)
+    )
+      .file('xl/worksheets/sheet1.xml')
+      ?.async('string')) as string;
+    // eslint-disable-next-line no-control-regex -- looking for the forbidden characters
+    expect(xml).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\r\ufffe\uffff]/);
+    expect(xml).toContain('bell_x0007_ vt_x000B_');
+    expect(xml).toContain('_x005F_x0041_');
+
+    // Roster's own reader decodes the same escapes.
+    const table = await openTable(bytesSource('export.xlsx', buffer));
+    const records = await collectRecords(table.records);
+    expect(records.map((r) => r.cells[1])).toEqual([
+      nasty,
+      literal,
+      '  padded & <tagged> "quoted"  ',
+      '\uffff\ufffe',
+    ]);
+  });
+
+  it('keeps a cell over Excel’s 32,767-character limit whole', async () => {
+    // Excel itself cuts such a cell (after offering to repair the file); exceljs and Roster's
+    // reader take it as written, so an export → import round trip loses nothing.
+    const long = 'x'.repeat(40_000) + '<&>';
+    const layout: ExportLayout = {
+      ...LAYOUT,
+      columns: [col('field', 'id', 'text'), col('field', 'notes', 'text')],
+    };
+    const { workbook, buffer } = await writeWorkbook([[contact('r1', { notes: long })]], layout);
+    expect(sheet(workbook, 'Contacts').getRow(2).getCell(2).value).toBe(long);
+    const table = await openTable(bytesSource('export.xlsx', buffer));
+    const records = await collectRecords(table.records);
+    expect(records[0]?.cells[1]).toBe(long);
+    // The sample page sized the column, within the cap.
+    expect(sheet(workbook, 'Contacts').getColumn(2).width).toBe(60);
+  });
+
+  it('writes dates Excel cannot show as dates, and non-finite numbers, as text', async () => {
+    const { workbook } = await writeWorkbook([
+      [
+        contact('r1', { birthday: '1899-12-31', created_at: '1900-01-15T00:00:00.000Z' }),
+        contact('r2', { birthday: '2023-02-30', lead_score: Number.NaN }),
+        contact('r3', { birthday: '1900-03-01', created_at: '1900-03-01T12:00:00.000Z' }),
+      ],
+    ]);
+    const ws = sheet(workbook, 'Contacts');
+    expect(cellOf(ws, 2, 'birthday').value).toBe('1899-12-31');
+    expect(cellOf(ws, 2, 'created_at').value).toBe('1900-01-15T00:00:00.000Z');
+    expect(cellOf(ws, 3, 'birthday').value).toBe('2023-02-30');
+    expect(cellOf(ws, 3, 'lead_score').value).toBe('NaN');
+    // 1900-03-01 is the first day whose serial Excel and everyone else agree on.
+    expect(cellOf(ws, 4, 'birthday').value).toEqual(new Date(Date.UTC(1900, 2, 1)));
+    expect(cellOf(ws, 4, 'created_at').value).toEqual(new Date(Date.UTC(1900, 2, 1, 12)));
+  });
+
+  it('writes SpreadsheetML parts by hand: inline strings, no shared strings, a filter name', async () => {
+    const { buffer } = await writeWorkbook(PAGES);
+    const JSZip = (await import('jszip')).default;
+    const zip = await JSZip.loadAsync(buffer);
+    const names = Object.keys(zip.files);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        '[Content_Types].xml',
+        '_rels/.rels',
+        'xl/workbook.xml',
+        'xl/_rels/workbook.xml.rels',
+        'xl/styles.xml',
+        'xl/worksheets/sheet1.xml',
+        'xl/worksheets/sheet2.xml',
+        'xl/worksheets/sheet3.xml',
+      ]),
+    );
+    expect(names.some((n) => n.includes('sharedStrings'))).toBe(false);
+    const sheet1 = (await zip.file('xl/worksheets/sheet1.xml')?.async('string')) ?? '';
+    expect(sheet1).toContain('<c r="B2" t="inlineStr"><is><t>ann@example.com</t></is></c>');
+    expect(sheet1).toContain('<pane ySplit="1" topLeftCell="A2"');
+    expect(sheet1).not.toContain('t="s"');
+    const workbookXml = (await zip.file('xl/workbook.xml')?.async('string')) ?? '';
+    expect(workbookXml).toContain(
+      `<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'Contacts'!$A$1:$O$4</definedName>`,
+    );
+  });
+
+  it('escapes markup in headers, options and validation messages', async () => {
+    const options = ['A&B', '<C>', "D'E"];
+    const layout: ExportLayout = {
+      columns: [col('custom', 'tier', 'text', { header: 'custom_tier <&>', options })],
+      customFields: [{ key: 'tier', label: 'Tier & "level"', type: 'select', options }],
+      segments: [{ name: 'R&D <core>', description: null, filter: null, contacts: 1 }],
+    };
+    const page = [contact('r1', {}, { custom: { tier: 'A&B' } })];
+    const { workbook } = await writeWorkbook([page], layout);
+    const ws = sheet(workbook, 'Contacts');
+    expect(ws.getRow(1).getCell(1).value).toBe('custom_tier <&>');
+    expect(ws.getRow(2).getCell(1).value).toBe('A&B');
+    expect((ws as unknown as WithDataValidations).dataValidations.find('A2')).toMatchObject({
+      type: 'list',
+      formulae: [`"A&B,<C>,D'E"`],
+    });
+    expect(sheet(workbook, 'Custom Fields').getRow(2).getCell(2).value).toBe('Tier & "level"');
+    expect(sheet(workbook, 'Segments').getRow(2).getCell(1).value).toBe('R&D <core>');
+  });
+
+  it('waits for a sink that stops draining instead of piling pages up', async () => {
+    // A sink that takes bytes but says "wait" and drains only when told.
+    let received = 0;
+    let drain: (() => void) | null = null;
+    const sink: ByteSink = {
+      write(chunk) {
+        received += chunk.length;
+        return false;
+      },
+      once(_event, listener) {
+        drain = listener;
+        return sink;
+      },
+      end(callback) {
+        callback?.();
+        return sink;
+      },
+    };
+    const writer = createXlsxWriter(sink, LAYOUT);
+    const pageOf = (start: number): ExportContact[] =>
+      Array.from({ length: 500 }, (_, i) =>
+        contact(`id-${start + i}-${Math.random()}`, { email: `p${start + i}@example.com` }),
+      );
+    const settles = (promise: Promise<void>) =>
+      Promise.race([
+        promise.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 200)),
+      ]);
+    let accepted = 0;
+    let pending: Promise<void> | null = null;
+    for (let page = 0; page < 50; page++) {
+      const write = writer.writePage(pageOf(page * 500));
+      if (!(await settles(write))) {
+        pending = write;
+        break;
+      }
+      accepted += 1;
+    }
+    // The writer stopped taking pages after a few, though the sink had taken only some bytes.
+    expect(pending).not.toBeNull();
+    expect(accepted).toBeLessThan(20);
+    const stalledAt = received;
+    // Release the sink for good: the page in flight and the rest complete.
+    const release = () => {
+      const listener = drain;
+      drain = null;
+      listener?.();
+    };
+    const pump = setInterval(release, 1);
+    try {
+      await pending;
+      await writer.writePage(pageOf(1_000_000));
+      const { bytes } = await writer.finish();
+      expect(bytes).toBe(received);
+      expect(received).toBeGreaterThan(stalledAt);
+    } finally {
+      clearInterval(pump);
+    }
+  });
 });
