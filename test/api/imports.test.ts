@@ -308,6 +308,19 @@ describeEachBackend('API: import limits and cancel', (getDb) => {
     expect((await start()).statusCode).toBe(202);
   });
 
+  it('limits uploads per tenant, not per caller', async () => {
+    const busy = await api.newTenant();
+    const quiet = await api.newTenant();
+    const codes: number[] = [];
+    for (let i = 0; i < 31; i++) {
+      const key = i % 2 === 0 ? busy.adminKey : busy.memberKey;
+      codes.push((await upload(api, key, `u${i}.csv`, contactsCsv(2))).statusCode);
+    }
+    expect(codes.slice(0, 30).every((c) => c === 201)).toBe(true);
+    expect(codes[30]).toBe(429);
+    expect((await upload(api, quiet.memberKey, 'q.csv', contactsCsv(2))).statusCode).toBe(201);
+  });
+
   it('refuses to roll back an import that has not run (409)', async () => {
     const list = (
       await api.call(t.memberKey, { method: 'GET', url: '/api/imports?status=queued' })
