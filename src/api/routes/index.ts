@@ -4,6 +4,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, AppDeps } from '../app.ts';
 import { registerAuthRoutes } from './auth.ts';
+import { registerContactRoutes } from './contacts.ts';
 import { registerExportRoutes } from './exports.ts';
 import { registerFileRoutes } from './files.ts';
 import { registerHealthRoutes } from './health.ts';
@@ -23,6 +24,7 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
       registerAuthRoutes(api, deps);
       registerExportRoutes(api, deps);
       registerFileRoutes(api, deps);
+      registerContactRoutes(api, deps);
       registerUploadRoutes(api, deps);
       registerImportRoutes(api, deps);
       registerImportProgressRoutes(api, deps);
