@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import type PgBoss from 'pg-boss';
 import { isRosterError } from '../core/errors.ts';
 import { recordAudit } from '../store/audit.ts';
-import type { ExportRow } from '../store/exports.ts';
+import { getExport, queueExport, type ExportRow } from '../store/exports.ts';
 import { createNotification } from '../store/notifications.ts';
 import type { Database, JsonObject } from '../store/schema.ts';
 import { holdLease, isPermanent, QUEUES, type JobContext, type Queue } from './queue.ts';
@@ -45,20 +45,10 @@ export async function createQueuedExport(
   request: ExportRequest,
 ): Promise<ExportRow> {
   const record = exportRecordOf(await prepareExport(db, tenantId, request));
-  return db
-    .insertInto('exports')
-    .values({
-      tenant_id: tenantId,
-      format: record.format,
-      filter: record.filter,
-      segment_id: record.segmentId,
-      fields: record.fields,
-      options: JSON.stringify({ ...record.options, request: requestJson(request) }),
-      status: 'queued',
-      created_by: record.createdBy,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return queueExport(db, tenantId, {
+    ...record,
+    options: { ...record.options, request: requestJson(request) },
+  });
 }
 
 /**
@@ -101,7 +91,7 @@ export async function handleExportJob(
   job: PgBoss.JobWithMetadata<ExportJobData>,
 ): Promise<ExportJobOutcome> {
   const { tenantId, exportId, request } = job.data;
-  const row = await getExportRow(ctx.db, tenantId, exportId);
+  const row = await getExport(ctx.db, tenantId, exportId);
   const runnable =
     row !== undefined &&
     (row.status === 'queued' ||
@@ -131,7 +121,7 @@ export async function handleExportJob(
       await out.abort(err instanceof Error ? err : new Error(String(err)));
       throw err;
     }
-    await reportExport(ctx, await getExportRow(ctx.db, tenantId, exportId));
+    await reportExport(ctx, await getExport(ctx.db, tenantId, exportId));
     ctx.logger.info(log, 'export completed');
     return 'completed';
   } catch (err) {
@@ -139,7 +129,7 @@ export async function handleExportJob(
       ctx.logger.warn({ ...log, err }, 'export attempt failed; it will be retried');
       throw err;
     }
-    const failed = await getExportRow(ctx.db, tenantId, exportId);
+    const failed = await getExport(ctx.db, tenantId, exportId);
     if (failed?.status !== 'failed') {
       // Failed before writeExport recorded it (the request no longer resolves, say).
       await ctx.db
@@ -156,25 +146,12 @@ export async function handleExportJob(
         .where('id', '=', exportId)
         .execute();
     }
-    await reportExport(ctx, await getExportRow(ctx.db, tenantId, exportId));
+    await reportExport(ctx, await getExport(ctx.db, tenantId, exportId));
     ctx.logger.error({ ...log, err }, 'export failed');
     return 'failed';
   } finally {
     await lease.release();
   }
-}
-
-async function getExportRow(
-  db: Kysely<Database>,
-  tenantId: string,
-  id: string,
-): Promise<ExportRow | undefined> {
-  return db
-    .selectFrom('exports')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-    .executeTakeFirst();
 }
 
 async function reportExport(ctx: JobContext, row: ExportRow | undefined): Promise<void> {
