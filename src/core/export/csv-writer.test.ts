@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
 import { bytesSource } from '../model/byte-source.ts';
 import type { CustomFieldDef } from '../model/fields.ts';
@@ -226,5 +227,40 @@ describe('createCsvWriter', () => {
     expect(draft.fields['email_opt_in']).toBe(true);
     expect(draft.fields['sms_opt_in']).toBe(false);
     expect(draft.fields['phone']).toBe('+14155552671');
+  });
+
+  it('quotes exactly as csv-stringify did (RFC 4180, CRLF, lone CR or LF quoted)', async () => {
+    const nasty = [
+      'plain',
+      'comma, inside',
+      'say "hi"',
+      'lone\nLF',
+      'lone\rCR',
+      'crlf\r\nend',
+      '  leading and trailing  ',
+      '"',
+      ',',
+      'semi;colon',
+      "O'Brien",
+      'tab\there',
+      'José 🚀',
+    ];
+    const contacts = nasty.map((notes, i) => contact(i, { notes, first_name: notes }));
+    const { sink } = await exportCsv(contacts, ['email', 'first_name', 'notes', 'tags']);
+    const expected = stringify(
+      [
+        ['email', 'first_name', 'notes', 'tags'],
+        ...contacts.map((c) => [
+          String(c.fields.email),
+          String(c.fields.first_name),
+          String(c.fields.notes),
+          'vip|partner',
+        ]),
+      ],
+      { record_delimiter: 'windows', quoted_match: /[\r\n]/ },
+    );
+    expect(sink.text).toBe(expected);
+    const rows = parse(sink.text) as string[][];
+    expect(rows.slice(1).map((r) => r[2])).toEqual(nasty);
   });
 });
