@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, AppDeps } from '../app.ts';
 import { registerAuthRoutes } from './auth.ts';
 import { registerContactRoutes } from './contacts.ts';
+import { registerCustomFieldRoutes } from './custom-fields.ts';
 import { registerExportRoutes } from './exports.ts';
 import { registerFileRoutes } from './files.ts';
 import { registerHealthRoutes } from './health.ts';
@@ -25,6 +26,7 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
       registerExportRoutes(api, deps);
       registerFileRoutes(api, deps);
       registerContactRoutes(api, deps);
+      registerCustomFieldRoutes(api, deps);
       registerUploadRoutes(api, deps);
       registerImportRoutes(api, deps);
       registerImportProgressRoutes(api, deps);
