@@ -6,6 +6,7 @@ import type { App, AppDeps } from '../app.ts';
 import { registerAuthRoutes } from './auth.ts';
 import { registerContactRoutes } from './contacts.ts';
 import { registerCustomFieldRoutes } from './custom-fields.ts';
+import { registerSegmentRoutes } from './segments.ts';
 import { registerExportRoutes } from './exports.ts';
 import { registerFileRoutes } from './files.ts';
 import { registerHealthRoutes } from './health.ts';
@@ -27,6 +28,7 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
       registerFileRoutes(api, deps);
       registerContactRoutes(api, deps);
       registerCustomFieldRoutes(api, deps);
+      registerSegmentRoutes(api, deps);
       registerUploadRoutes(api, deps);
       registerImportRoutes(api, deps);
       registerImportProgressRoutes(api, deps);
