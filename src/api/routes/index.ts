@@ -7,6 +7,7 @@ import { registerAuthRoutes } from './auth.ts';
 import { registerContactRoutes } from './contacts.ts';
 import { registerCustomFieldRoutes } from './custom-fields.ts';
 import { registerSegmentRoutes } from './segments.ts';
+import { registerMappingPresetRoutes } from './mapping-presets.ts';
 import { registerExportRoutes } from './exports.ts';
 import { registerFileRoutes } from './files.ts';
 import { registerHealthRoutes } from './health.ts';
@@ -29,6 +30,7 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
       registerContactRoutes(api, deps);
       registerCustomFieldRoutes(api, deps);
       registerSegmentRoutes(api, deps);
+      registerMappingPresetRoutes(api, deps);
       registerUploadRoutes(api, deps);
       registerImportRoutes(api, deps);
       registerImportProgressRoutes(api, deps);
