@@ -8,6 +8,7 @@ import { registerContactRoutes } from './contacts.ts';
 import { registerCustomFieldRoutes } from './custom-fields.ts';
 import { registerSegmentRoutes } from './segments.ts';
 import { registerMappingPresetRoutes } from './mapping-presets.ts';
+import { registerNotificationRoutes } from './notifications.ts';
 import { registerExportRoutes } from './exports.ts';
 import { registerFileRoutes } from './files.ts';
 import { registerHealthRoutes } from './health.ts';
@@ -31,6 +32,7 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
       registerCustomFieldRoutes(api, deps);
       registerSegmentRoutes(api, deps);
       registerMappingPresetRoutes(api, deps);
+      registerNotificationRoutes(api, deps);
       registerUploadRoutes(api, deps);
       registerImportRoutes(api, deps);
       registerImportProgressRoutes(api, deps);
