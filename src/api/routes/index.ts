@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, AppDeps } from '../app.ts';
 import { registerAuthRoutes } from './auth.ts';
 import { registerContactRoutes } from './contacts.ts';
+import { registerContactsImportRoutes } from './contacts-import.ts';
 import { registerCustomFieldRoutes } from './custom-fields.ts';
 import { registerSegmentRoutes } from './segments.ts';
 import { registerMappingPresetRoutes } from './mapping-presets.ts';
@@ -29,6 +30,7 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
       registerExportRoutes(api, deps);
       registerFileRoutes(api, deps);
       registerContactRoutes(api, deps);
+      registerContactsImportRoutes(api, deps);
       registerCustomFieldRoutes(api, deps);
       registerSegmentRoutes(api, deps);
       registerMappingPresetRoutes(api, deps);
