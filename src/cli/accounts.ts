@@ -1,5 +1,6 @@
 /**
- * Operator commands for accounts: `roster tenant create|list`, `roster user create|list|disable`,
+ * Operator commands for accounts: `roster tenant create|list`,
+ * `roster user create|list|disable|password`,
  * `roster api-key create|list|revoke`. Secrets (generated passwords, API keys) are printed once
  * and never again: only their hashes are stored. Creations and revocations leave an audit event
  * (actor 'cli') in the same transaction.
@@ -14,7 +15,15 @@ import { openDatabase } from '../store/connection.ts';
 import { migrateToLatest } from '../store/migrate.ts';
 import type { Database, JsonObject } from '../store/schema.ts';
 import { createTenant, listTenants } from '../store/tenants.ts';
-import { createUser, disableUser, findUserByEmail, listUsers, parseRole } from '../store/users.ts';
+import { deleteUserSessions } from '../store/sessions.ts';
+import {
+  createUser,
+  disableUser,
+  findUserByEmail,
+  listUsers,
+  parseRole,
+  setPassword,
+} from '../store/users.ts';
 import { withTenant } from './tenant-context.ts';
 
 interface JsonFlag {
@@ -154,6 +163,40 @@ function registerUser(program: Command): void {
       );
       const out = { id: disabled.id, email: disabled.email, disabledAt: disabled.disabledAt };
       print(flags, out, `Disabled ${disabled.email}.`);
+    });
+  user
+    .command('password <email>')
+    .description(
+      'Set a new password (generated and printed once unless --password-stdin); signs the user out everywhere',
+    )
+    .requiredOption('--tenant <name>', 'tenant')
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--json', 'print one JSON object')
+    .action(async (email: string, flags: TenantFlag & { passwordStdin?: boolean }) => {
+      const given = flags.passwordStdin ? await readPassword() : undefined;
+      const password = given ?? randomSecret(18);
+      const changed = await withTenant(flags.tenant, ({ db, tenantId }) =>
+        db.transaction().execute(async (trx) => {
+          const found = await findUserByEmail(trx, tenantId, email);
+          if (!found) {
+            throw new RosterError('NOT_FOUND', `No user ${email} in tenant "${flags.tenant}"`);
+          }
+          await setPassword(trx, tenantId, found.id, password);
+          await deleteUserSessions(trx, tenantId, found.id);
+          await audit(trx, tenantId, 'user.password', 'user', found.id, { email: found.email });
+          return found;
+        }),
+      );
+      const out = {
+        id: changed.id,
+        email: changed.email,
+        ...(given === undefined ? { password } : {}),
+      };
+      const text = [
+        `New password set for ${changed.email}; their sessions are signed out.`,
+        ...(given === undefined ? [`Password (shown once): ${password}`] : []),
+      ].join('\n');
+      print(flags, out, text);
     });
 }
 

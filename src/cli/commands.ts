@@ -7,6 +7,7 @@ import { registerInspect } from './inspect.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerRollback } from './rollback.ts';
 import { registerSegments } from './segments.ts';
+import { registerServe } from './serve.ts';
 import { registerShow } from './show.ts';
 
 /** Every sub-command, one file each. */
@@ -19,5 +20,6 @@ export function registerCommands(program: Command): void {
   registerExport(program);
   registerSegments(program);
   registerMigrate(program);
+  registerServe(program);
   registerAccounts(program);
 }

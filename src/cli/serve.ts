@@ -98,7 +98,7 @@ export async function startServer(config: ServiceConfig, log: Logger): Promise<R
   if (admin) {
     process.stdout.write(
       `First start: sign in at ${address} as ${admin.email} (tenant "${admin.tenant}") with password ${admin.password}\n` +
-        `  (shown once; change it with: roster user password --tenant ${admin.tenant} --email ${admin.email})\n`,
+        `  (shown once; change it with: roster user password ${admin.email} --tenant ${admin.tenant})\n`,
     );
   }
   return {

@@ -147,6 +147,25 @@ describe('roster tenant, user and api-key', () => {
   );
 
   it(
+    'sets a new password, printed once; the old one stops working',
+    async () => {
+      const changed = json<{ email: string; password: string }>(
+        await roster(['user', 'password', 'bo@example.com', '--tenant', 'acme', '--json']),
+      );
+      expect(changed.email).toBe('bo@example.com');
+      const [oldOne, newOne] = await withDb(async (db) => [
+        await verifyLogin(db, 'acme', 'bo@example.com', 'bo has a long password'),
+        await verifyLogin(db, 'acme', 'bo@example.com', changed.password),
+      ]);
+      expect(oldOne).toBeNull();
+      expect(newOne?.email).toBe('bo@example.com');
+      const missing = await roster(['user', 'password', 'nobody@example.com', '--tenant', 'acme']);
+      expect(missing.stderr).toMatch(/^roster: NOT_FOUND: /);
+    },
+    SLOW,
+  );
+
+  it(
     'creates an API key, printed once, that authenticates until revoked',
     async () => {
       const created = json<{ id: string; key: string; prefix: string; tenant: string }>(
@@ -213,6 +232,7 @@ describe('roster tenant, user and api-key', () => {
         'tenant.create',
         'user.create',
         'user.create',
+        'user.password',
         'api_key.create',
         'api_key.revoke',
         'user.disable',
