@@ -56,10 +56,15 @@ const t0 = performance.now();
 let rows: number;
 if (FORMATS.includes(mode)) {
   const sink = createWriteStream(file, { highWaterMark: 1 << 20 });
-  const result = await runExport(open.db, tenant.id, { format: mode as ExportFormat }, sink, {
-    fileName: `contacts.${mode}`,
-    storageKey: file,
-  });
+  const result = await runExport(
+    open.db,
+    tenant.id,
+    { format: mode as ExportFormat },
+    sink,
+    { fileName: `contacts.${mode}`, storageKey: file },
+    undefined,
+    { backend: open.backend },
+  );
   rows = result.rows;
 } else if (mode === 'floor') {
   const { sql, params } = await floorQuery(open.db, tenant.id);
@@ -86,7 +91,8 @@ if (FORMATS.includes(mode)) {
   }
 } else if (mode === 'pages') {
   rows = 0;
-  for await (const page of exportPages(open.db, tenant.id, {})) rows += page.length;
+  const pages = exportPages(open.db, tenant.id, {}, 2000, { backend: open.backend });
+  for await (const page of pages) rows += page.length;
   writeFileSync(file, '');
 } else {
   throw new Error(`unknown mode ${mode}`);

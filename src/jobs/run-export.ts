@@ -18,9 +18,11 @@ import {
 import { createXlsxWriter } from '../core/export/xlsx-writer.ts';
 import type { CustomFieldDef } from '../core/model/fields.ts';
 import { listCustomFields } from '../store/custom-fields.ts';
+import type { Backend } from '../store/connection.ts';
 import {
   EXPORT_FILTER_PARAM_OFFSET,
   countSelection,
+  databaseBackend,
   exportPages,
   type ExportSelection,
 } from '../store/export-contacts.ts';
@@ -53,6 +55,16 @@ export interface ExportProgress {
   total: number;
 }
 
+/** How an export runs, besides what it exports. */
+export interface ExportRunOptions {
+  /**
+   * The backend `db` runs on (`OpenDatabase.backend`): on PostgreSQL the contacts are read from
+   * one snapshot through a cursor, on PGlite in keyset pages (see exportPages). Asked of the
+   * database when not given.
+   */
+  backend?: Backend;
+}
+
 export interface ExportResult {
   job: ExportRow;
   rows: number;
@@ -70,10 +82,11 @@ export async function runExport(
   sink: ByteSink,
   target: { fileName: string; storageKey: string },
   onProgress?: (progress: ExportProgress) => void,
+  options: ExportRunOptions = {},
 ): Promise<ExportResult> {
   const prepared = await prepareExport(db, tenantId, request);
   const job = await createExport(db, tenantId, exportRecordOf(prepared));
-  return writeExport(db, tenantId, job.id, prepared, sink, target, onProgress);
+  return writeExport(db, tenantId, job.id, prepared, sink, target, onProgress, options);
 }
 
 /** An export request resolved against the tenant's fields and segments, ready to write. */
@@ -178,9 +191,11 @@ export async function writeExport(
   sink: ByteSink,
   target: ExportTarget,
   onProgress?: (progress: ExportProgress) => void,
+  options: ExportRunOptions = {},
 ): Promise<ExportResult> {
   const { request, columns, customFields, selection } = prepared;
   try {
+    const backend = options.backend ?? (await databaseBackend(db));
     const segments = await segmentSummaries(db, tenantId);
     const writer = createWriter(
       request.format,
@@ -192,7 +207,7 @@ export async function writeExport(
     const total = onProgress ? await countSelection(db, tenantId, selection) : 0;
     let rows = 0;
     onProgress?.({ rows, total });
-    for await (const page of exportPages(db, tenantId, selection)) {
+    for await (const page of exportPages(db, tenantId, selection, 2000, { backend })) {
       await writer.writePage(page);
       rows += page.length;
       onProgress?.({ rows, total: Math.max(total, rows) });

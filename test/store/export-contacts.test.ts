@@ -1,8 +1,10 @@
+import type { Kysely } from 'kysely';
 import { expect, it } from 'vitest';
 import type { ExportContact } from '../../src/core/export/types.ts';
-import { countSelection, exportPages } from '../../src/store/export-contacts.ts';
+import { countSelection, databaseBackend, exportPages } from '../../src/store/export-contacts.ts';
+import type { Database } from '../../src/store/schema.ts';
 import { describeEachBackend } from '../support/backends.ts';
-import { freshTenant, importCsv } from '../jobs/import-support.ts';
+import { contactByEmail, freshTenant, importCsv } from '../jobs/import-support.ts';
 
 async function collect(pages: AsyncGenerator<ExportContact[]>): Promise<ExportContact[][]> {
   const out: ExportContact[][] = [];
@@ -10,7 +12,19 @@ async function collect(pages: AsyncGenerator<ExportContact[]>): Promise<ExportCo
   return out;
 }
 
-describeEachBackend('export: reading contacts page by page', (getDb) => {
+const byId = (a: ExportContact, b: ExportContact): number => (a.id < b.id ? -1 : 1);
+
+async function segmentIdOf(db: Kysely<Database>, tenantId: string, name: string): Promise<string> {
+  const row = await db
+    .selectFrom('segments')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('name', '=', name)
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+describeEachBackend('export: reading contacts page by page', (getDb, ctx) => {
   it('reads every selected contact once, in id order, with values, consent and segments', async () => {
     const db = getDb();
     const tenantId = await freshTenant(db);
@@ -54,14 +68,7 @@ describeEachBackend('export: reading contacts page by page', (getDb) => {
     );
     expect(all.find((c) => c.fields['email'] === 'f@x.com')!.segments).toEqual([]);
 
-    const segmentId = (
-      await db
-        .selectFrom('segments')
-        .select('id')
-        .where('tenant_id', '=', tenantId)
-        .where('name', '=', 'Webinar')
-        .executeTakeFirstOrThrow()
-    ).id;
+    const segmentId = await segmentIdOf(db, tenantId, 'Webinar');
     const inSegment = (await collect(exportPages(db, tenantId, { segmentId }))).flat();
     expect(inSegment.map((c) => c.fields['email']).sort()).toEqual([
       'a@x.com',
@@ -103,4 +110,132 @@ describeEachBackend('export: reading contacts page by page', (getDb) => {
     ).toBe(0);
     expect(await countSelection(db, tenantId, { ids: [ann.id, fId] })).toBe(2);
   });
+
+  it('reads timestamps as the ISO text of toISOString, and knows its backend', async () => {
+    const db = getDb();
+    const tenantId = await freshTenant(db);
+    await importCsv(db, tenantId, 'email,email_opt_in\na@x.com,yes\nb@x.com,\n', {
+      merge: { strategy: 'update', importConsent: true },
+    });
+    // Sub-millisecond digits are cut, as a Date does.
+    await db
+      .updateTable('contacts')
+      .set({ last_activity_at: new Date('2025-10-01T10:00:00.123Z') })
+      .where('tenant_id', '=', tenantId)
+      .execute();
+    const stored = await db
+      .selectFrom('contacts')
+      .select(['id', 'created_at', 'updated_at', 'last_activity_at', 'email_consent_at'])
+      .where('tenant_id', '=', tenantId)
+      .execute();
+    const read = (await collect(exportPages(db, tenantId, {}, 2000, { backend: ctx.backend })))
+      .flat()
+      .sort(byId);
+    expect(read.map((c) => c.id)).toEqual(stored.map((s) => s.id).sort());
+    for (const c of read) {
+      const s = stored.find((x) => x.id === c.id)!;
+      expect(c.fields['created_at']).toBe(s.created_at.toISOString());
+      expect(c.fields['updated_at']).toBe(s.updated_at.toISOString());
+      expect(c.fields['last_activity_at']).toBe('2025-10-01T10:00:00.123Z');
+      expect(c.consent.email.at).toBe(s.email_consent_at?.toISOString() ?? null);
+    }
+    expect(read.filter((c) => c.consent.email.at !== null)).toHaveLength(1);
+    expect(await databaseBackend(db)).toBe(ctx.backend);
+  });
+
+  it('reads the same contacts and values from a snapshot as in keyset pages', async () => {
+    const db = getDb();
+    const tenantId = await freshTenant(db);
+    const other = await freshTenant(db);
+    await importCsv(db, other, 'email\nstranger@x.com\n', { segment: 'Other' });
+    const rows = Array.from({ length: 7 }, (_, i) => `c${i}@x.com,N${i},${i * 10},t${i % 2}`);
+    await importCsv(db, tenantId, ['email,first_name,lead_score,tags', ...rows].join('\n'), {
+      segment: 'Zeta',
+    });
+    await importCsv(db, tenantId, 'email\nc1@x.com\nc2@x.com\n', { segment: 'Alpha' });
+    const mode = { backend: ctx.backend };
+    const keyset = (await collect(exportPages(db, tenantId, {}, 3))).flat();
+    const pages = await collect(exportPages(db, tenantId, {}, 3, mode));
+    expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+    expect(pages.flat().sort(byId)).toEqual(keyset);
+    expect(keyset.find((c) => c.fields['email'] === 'c1@x.com')!.segments).toEqual([
+      'Alpha',
+      'Zeta',
+    ]);
+    const where = { sql: 'c.lead_score >= $4', params: [30] };
+    const filtered = await collect(exportPages(db, tenantId, { where }, 2, mode));
+    expect(
+      filtered
+        .flat()
+        .map((c) => c.fields['email'])
+        .sort(),
+    ).toEqual(['c3@x.com', 'c4@x.com', 'c5@x.com', 'c6@x.com']);
+    const segmentId = await segmentIdOf(db, tenantId, 'Alpha');
+    const inSegment = await collect(exportPages(db, tenantId, { segmentId }, 2000, mode));
+    expect(inSegment.flat().sort(byId)).toEqual(keyset.filter((c) => c.segments.includes('Alpha')));
+    // A caller that stops early gives the connection back (the pool has a handful).
+    for (let i = 0; i < 12; i++) {
+      for await (const page of exportPages(db, tenantId, {}, 2, mode)) {
+        expect(page).toHaveLength(2);
+        break;
+      }
+    }
+    expect(await countSelection(db, tenantId, {})).toBe(7);
+  });
+
+  it.runIf(ctx.backend === 'postgres')(
+    'reads one snapshot: writes made while an export is between pages neither repeat nor drop a contact',
+    async () => {
+      const db = getDb();
+      const tenantId = await freshTenant(db);
+      const rows = Array.from({ length: 10 }, (_, i) => `s${i}@x.com,Before`);
+      await importCsv(db, tenantId, ['email,first_name', ...rows].join('\n'), {
+        segment: 'Before',
+      });
+      const before = (await collect(exportPages(db, tenantId, {}))).flat();
+      expect(before).toHaveLength(10);
+
+      const seen: ExportContact[] = [];
+      let pageCount = 0;
+      for await (const page of exportPages(db, tenantId, {}, 3, { backend: 'postgres' })) {
+        seen.push(...page);
+        pageCount++;
+        if (pageCount !== 1) continue;
+        // Meanwhile, on other connections: every contact updated (a new row version each, which
+        // a scan without a snapshot could meet again further on), one inserted, one added to a
+        // segment.
+        await db
+          .updateTable('contacts')
+          .set({ first_name: 'After' })
+          .where('tenant_id', '=', tenantId)
+          .execute();
+        await importCsv(db, tenantId, 'email,first_name\nnew@x.com,New\n');
+        const last = before[before.length - 1]!;
+        await db
+          .insertInto('segment_members')
+          .values({
+            tenant_id: tenantId,
+            segment_id: await segmentIdOf(db, tenantId, 'Before'),
+            contact_id: (await contactByEmail(db, tenantId, 'new@x.com'))!.id,
+          })
+          .execute();
+        await db
+          .deleteFrom('segment_members')
+          .where('tenant_id', '=', tenantId)
+          .where('contact_id', '=', last.id)
+          .execute();
+      }
+      expect(pageCount).toBe(4);
+      expect(seen.map((c) => c.id).sort()).toEqual(before.map((c) => c.id));
+      expect(new Set(seen.map((c) => c.fields['first_name']))).toEqual(new Set(['Before']));
+      expect(seen.sort(byId)).toEqual(before);
+
+      const after = (await collect(exportPages(db, tenantId, {}, 3, { backend: 'postgres' })))
+        .flat()
+        .sort(byId);
+      expect(after).toHaveLength(11);
+      expect(after.filter((c) => c.fields['first_name'] === 'After')).toHaveLength(10);
+      expect(after.find((c) => c.fields['email'] === 'new@x.com')!.segments).toEqual(['Before']);
+    },
+  );
 });
