@@ -7,7 +7,8 @@ import type { Kysely } from 'kysely';
 import type { JobStarter } from '../../src/api/app.ts';
 import { EXPORT_CONTENT_TYPES } from '../../src/api/routes/exports.ts';
 import type { ObjectStore } from '../../src/files/object-store.ts';
-import { prepareExport, writeExport, type ExportRequest } from '../../src/jobs/run-export.ts';
+import { exportKey, storedRequest } from '../../src/jobs/export-job.ts';
+import { prepareExport, writeExport } from '../../src/jobs/run-export.ts';
 import { getExport } from '../../src/store/exports.ts';
 import type { Database } from '../../src/store/schema.ts';
 
@@ -32,7 +33,7 @@ export function inlineExports(db: Kysely<Database>): InlineExports {
       const files = jobs.files;
       if (!files) throw new Error('inlineExports: set .files before starting exports');
       const row = await getExport(db, tenantId, exportId);
-      const request = row?.options['request'] as unknown as ExportRequest | undefined;
+      const request = row ? storedRequest(row) : null;
       if (!row || !request) throw new Error(`export ${exportId} has no stored request`);
       await db
         .updateTable('exports')
@@ -41,7 +42,7 @@ export function inlineExports(db: Kysely<Database>): InlineExports {
         .where('id', '=', exportId)
         .execute();
       const prepared = await prepareExport(db, tenantId, request);
-      const key = `tenants/${tenantId}/exports/${exportId}.${request.format}`;
+      const key = exportKey(tenantId, exportId, request.format);
       const out = files.openWriter(key, { contentType: EXPORT_CONTENT_TYPES[request.format] });
       try {
         await writeExport(db, tenantId, exportId, prepared, out.sink, {

@@ -6,10 +6,10 @@ import { Type, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { RosterError } from '../../core/errors.ts';
 import type { ExportFormat } from '../../core/export/index.ts';
-import { exportRecordOf, prepareExport, type ExportRequest } from '../../jobs/run-export.ts';
+import { createQueuedExport } from '../../jobs/export-job.ts';
+import type { ExportRequest } from '../../jobs/run-export.ts';
 import { recordAudit } from '../../store/audit.ts';
-import { getExport, listExportsPage, queueExport, type ExportRow } from '../../store/exports.ts';
-import type { JsonObject } from '../../store/schema.ts';
+import { getExport, listExportsPage, type ExportRow } from '../../store/exports.ts';
 import type { App, AppDeps } from '../app.ts';
 import { actorOf, principalOf } from '../principal.ts';
 import { ERRORS, ErrorResponse, IdParams, PageQuery } from '../schemas/common.ts';
@@ -98,16 +98,9 @@ export function registerExportRoutes(app: App, deps: AppDeps): void {
         createdBy: p.userId,
       };
       // FILTER_INVALID (with its position), OPTION_INVALID (fields), NOT_FOUND (segment) are
-      // the caller's mistakes: thrown here, before anything is recorded.
-      const prepared = await prepareExport(db, p.tenantId, exportRequest);
-      const record = exportRecordOf(prepared);
-      const row = await queueExport(db, p.tenantId, {
-        ...record,
-        options: {
-          ...record.options,
-          request: JSON.parse(JSON.stringify(exportRequest)) as JsonObject,
-        },
-      });
+      // the caller's mistakes: thrown here, before anything is recorded. The request is kept
+      // with the export, for the job (and for queueing a stranded export again).
+      const row = await createQueuedExport(db, p.tenantId, exportRequest);
       await recordAudit(db, p.tenantId, {
         actor: actorOf(p),
         action: 'export.create',
