@@ -9,6 +9,7 @@ import { withTenant } from './tenant-context.ts';
 import { findPreset, savePreset } from '../store/mapping-presets.ts';
 import { listCustomFields } from '../store/custom-fields.ts';
 import { renderInspect } from './render-inspect.ts';
+import { inspectionJson } from '../core/inspect/inspection-json.ts';
 
 /** The read flags inspect and import share. */
 export interface ReadFlags {
@@ -59,7 +60,9 @@ export function registerInspect(program: Command): void {
     .action(async (file: string, flags: InspectFlags) => {
       const result = await runInspect(file, flags);
       process.stdout.write(
-        flags.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : renderInspect(file, result),
+        flags.json
+          ? `${JSON.stringify(inspectionJson(result), null, 2)}\n`
+          : renderInspect(file, result),
       );
     });
 }
@@ -126,40 +129,4 @@ async function runInspect(file: string, flags: InspectFlags): Promise<InspectRes
     }
     return result;
   });
-}
-
-/** The documented `--json` shape (README: "roster inspect --json"). */
-export function toJson(r: InspectResult): Record<string, unknown> {
-  return {
-    format: r.format,
-    encoding: r.encoding,
-    encodingConfidence: r.encodingConfidence,
-    delimiter: r.delimiter,
-    hasHeader: r.hasHeader,
-    headerRow: r.headerRow,
-    sheet: r.sheet,
-    sheets: r.sheets,
-    rowCount: r.rowCount,
-    fingerprint: r.fingerprint,
-    columns: r.columns.map((c) => ({
-      index: c.index,
-      header: c.header,
-      field: c.field,
-      confidence: Math.round(c.confidence * 100) / 100,
-      method: c.method,
-      inferredType: c.inferredType,
-      samples: c.samples,
-      ...(c.newCustomField ? { newCustomField: c.newCustomField } : {}),
-    })),
-    issues: r.issues.map((i) => ({
-      row: i.row,
-      column: i.column,
-      code: i.code,
-      severity: i.severity,
-      message: i.message,
-      ...(i.value !== null ? { value: i.value } : {}),
-    })),
-    issueCounts: r.issueCounts,
-    issuesNotListed: r.issuesNotListed,
-  };
 }

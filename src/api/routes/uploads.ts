@@ -4,7 +4,7 @@
  */
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { toJson as inspectJson } from '../../cli/inspect.ts';
+import { inspectionJson as inspectJson } from '../../core/inspect/inspection-json.ts';
 import { RosterError, isRosterError } from '../../core/errors.ts';
 import { inspectTable } from '../../core/inspect/inspect-table.ts';
 import { listCustomFields } from '../../store/custom-fields.ts';
