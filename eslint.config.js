@@ -40,4 +40,17 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The doors (CLI, HTTP) sit on top: nothing below them imports them.
+    files: ['src/store/**/*.ts', 'src/jobs/**/*.ts', 'src/files/**/*.ts', 'src/api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['**/cli/**'] }],
+    },
+  },
+  {
+    files: ['src/store/**/*.ts', 'src/jobs/**/*.ts', 'src/files/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['**/cli/**', '**/api/**'] }],
+    },
+  },
 );
