@@ -3,6 +3,7 @@
  * dry-run and import routes and the JSON API import, and their one translation to the engine's
  * ImportRequest.
  */
+import { NullableInput } from './objects.ts';
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { FIELD_STRATEGIES, type MergeOptions } from '../../core/merge/index.ts';
 import { DATE_FORMATS, type TransformOptions } from '../../core/transform/index.ts';
@@ -58,7 +59,8 @@ export type ReadBody = Static<typeof ReadBody>;
 /** Header → field (`email`, `custom:industry`); null: the column is not imported. */
 export const MapBody = Type.Record(
   Type.String({ maxLength: 500 }),
-  Nullable(Type.String({ minLength: 1, maxLength: 200 })),
+  // A type list, not a union: with type coercion on, Ajv would turn null into "" in a union.
+  NullableInput<string>('string', { minLength: 1, maxLength: 200 }),
 );
 
 export const ImportOptionsBody = Type.Object(
@@ -86,7 +88,7 @@ export const ImportOptionsBody = Type.Object(
     tags: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 50 }),
     ),
-    segmentName: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+    segmentName: Type.Optional(NullableInput<string>('string', { maxLength: 200 })),
     /** Cleaning rules for the whole import, and per column by header. */
     rules: Type.Optional(ColumnRulesBody),
     columns: Type.Optional(Type.Record(Type.String({ maxLength: 500 }), ColumnRulesBody)),
