@@ -20,6 +20,9 @@ describeEachBackend('API: sign-in, API keys, roles, errors', (getDb) => {
     });
     const ready = await api.call(null, { method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
+    const root = await api.call(null, { method: 'GET', url: '/' });
+    expect(root.statusCode).toBe(302);
+    expect(root.headers.location).toBe('/api/docs');
   });
 
   it('refuses requests without credentials or with a wrong key, in the one error shape', async () => {

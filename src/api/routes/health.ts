@@ -6,6 +6,10 @@ import { sql } from 'kysely';
 import type { App, AppDeps } from '../app.ts';
 
 export function registerHealthRoutes(app: App, deps: AppDeps): void {
+  // Until the web app is served here, the root leads to the API's documentation.
+  app.get('/', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
+    reply.redirect('/api/docs'),
+  );
   app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({
     status: 'ok',
   }));
