@@ -9,9 +9,11 @@ import type { ByteSource } from '../core/model/byte-source.ts';
 import {
   checkLinkLifetime,
   checkObjectKey,
-  CountingPassThrough,
+  existsByHead,
   meterBody,
   newBodyMeter,
+  objectNotFound,
+  openObjectWriter,
   type ObjectBody,
   type ObjectHead,
   type ObjectStore,
@@ -87,34 +89,19 @@ export class LocalFolderStore implements ObjectStore {
   openWriter(key: string): ObjectWriter {
     const path = this.#path(key);
     const temp = tempPath(path);
-    const sink = new CountingPassThrough();
-    // An abort can destroy the sink before the pipeline below is attached; the error reaches
-    // done() through the pipeline, this listener only keeps it from counting as uncaught.
-    sink.on('error', () => {});
-    let abortReason: Error | undefined;
-    const completion = (async () => {
-      try {
-        await mkdir(dirname(path), { recursive: true });
-        await pipeline(sink, createWriteStream(temp, { flags: 'wx' }));
-        if (abortReason) throw abortReason;
-        await rename(temp, path);
-      } catch (err) {
-        await rm(temp, { force: true });
-        throw abortReason ?? err;
-      }
-      return { size: sink.bytes };
-    })();
-    // Failures surface through done(); this only keeps an unawaited writer from crashing Node.
-    completion.catch(() => {});
-    return {
-      sink,
-      done: () => completion,
-      abort: async (reason = new Error('Write aborted')) => {
-        abortReason = reason;
-        sink.destroy(reason);
-        await completion.catch(() => {});
-      },
-    };
+    return openObjectWriter((sink, signal) => ({
+      done: (async () => {
+        try {
+          await mkdir(dirname(path), { recursive: true });
+          await pipeline(sink, createWriteStream(temp, { flags: 'wx' }));
+          signal.throwIfAborted();
+          await rename(temp, path);
+        } catch (err) {
+          await rm(temp, { force: true });
+          throw err;
+        }
+      })(),
+    }));
   }
 
   async head(key: string): Promise<ObjectHead> {
@@ -125,17 +112,11 @@ export class LocalFolderStore implements ObjectStore {
     } catch (err) {
       if (!isMissing(err)) throw err;
     }
-    throw notFound(key);
+    throw objectNotFound(key);
   }
 
   async exists(key: string): Promise<boolean> {
-    try {
-      await this.head(key);
-      return true;
-    } catch (err) {
-      if (err instanceof RosterError && err.code === 'NOT_FOUND') return false;
-      throw err;
-    }
+    return existsByHead(this, key);
   }
 
   async delete(key: string): Promise<void> {
@@ -187,8 +168,4 @@ function tempPath(path: string): string {
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR';
-}
-
-function notFound(key: string): RosterError {
-  return new RosterError('NOT_FOUND', `No stored file under ${key}`, { key });
 }

@@ -206,3 +206,81 @@ export class CountingPassThrough extends Transform {
     callback(null, chunk);
   }
 }
+
+/**
+ * The NOT_FOUND error both stores throw for a key with no object.
+ *
+ * @example
+ * throw objectNotFound('tenants/7/uploads/42');
+ */
+export function objectNotFound(key: string): RosterError {
+  return new RosterError('NOT_FOUND', `No stored file under ${key}`, { key });
+}
+
+/**
+ * `exists` in terms of `head`: false on NOT_FOUND; any other failure (a key that is not valid,
+ * a storage error) is thrown, so that a broken store does not look like an empty one.
+ *
+ * @example
+ * async exists(key: string) { return existsByHead(this, key); }
+ */
+export async function existsByHead(
+  store: Pick<ObjectStore, 'head'>,
+  key: string,
+): Promise<boolean> {
+  try {
+    await store.head(key);
+    return true;
+  } catch (err) {
+    if (err instanceof RosterError && err.code === 'NOT_FOUND') return false;
+    throw err;
+  }
+}
+
+/** How a store writes a streamed body: started by `openObjectWriter`. */
+export interface WriterBackend {
+  /** Resolves once the object is stored under its key; rejects if it was not. */
+  done: Promise<void>;
+  /** Called first on abort, before the sink is destroyed (an S3 upload aborts its parts). */
+  cancel?: () => Promise<void>;
+}
+
+/**
+ * The ObjectWriter around a store's own write: a counting sink, `done()` that rejects with the
+ * abort's reason rather than the error the abort caused, and `abort()` that waits until the
+ * store has cleaned up. `start` gets the sink and a signal aborted (with the reason) when
+ * `abort()` is called, to check before it makes the object visible.
+ *
+ * @example
+ * return openObjectWriter((sink, signal) => ({
+ *   done: (async () => { await pipeline(sink, out); signal.throwIfAborted(); await publish(); })(),
+ * }));
+ */
+export function openObjectWriter(
+  start: (sink: CountingPassThrough, signal: AbortSignal) => WriterBackend,
+): ObjectWriter {
+  const sink = new CountingPassThrough();
+  // An abort can destroy the sink before the store attaches to it; the error reaches done()
+  // through the store's write, this listener only keeps it from counting as uncaught.
+  sink.on('error', () => {});
+  const aborter = new AbortController();
+  const backend = start(sink, aborter.signal);
+  const completion = backend.done.then(
+    () => ({ size: sink.bytes }),
+    (err: unknown) => {
+      throw aborter.signal.aborted ? (aborter.signal.reason as unknown) : err;
+    },
+  );
+  // Failures surface through done(); this only keeps an unawaited writer from crashing Node.
+  completion.catch(() => {});
+  return {
+    sink,
+    done: () => completion,
+    abort: async (reason = new Error('Write aborted')) => {
+      aborter.abort(reason);
+      await backend.cancel?.();
+      sink.destroy(reason);
+      await completion.catch(() => {});
+    },
+  };
+}

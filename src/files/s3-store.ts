@@ -14,9 +14,11 @@ import type { ByteSource } from '../core/model/byte-source.ts';
 import {
   checkLinkLifetime,
   checkObjectKey,
-  CountingPassThrough,
+  existsByHead,
   meterBody,
   newBodyMeter,
+  objectNotFound,
+  openObjectWriter,
   type ObjectBody,
   type ObjectHead,
   type ObjectStore,
@@ -126,7 +128,7 @@ export class S3ObjectStore implements ObjectStore {
         const res = await client
           .send(new GetObjectCommand({ Bucket: bucket, Key: key }))
           .catch((err: unknown) => {
-            throw isNotFound(err) ? notFound(key) : err;
+            throw isNotFound(err) ? objectNotFound(key) : err;
           });
         if (!(res.Body instanceof Readable)) {
           throw new RosterError('INTERNAL', 'The S3 client returned a body that is not a stream');
@@ -139,30 +141,10 @@ export class S3ObjectStore implements ObjectStore {
 
   openWriter(key: string, opts: { contentType?: string } = {}): ObjectWriter {
     checkObjectKey(key);
-    const sink = new CountingPassThrough();
-    // An abort can destroy the sink before the upload starts reading it; the error reaches
-    // done() through the upload, this listener only keeps it from counting as uncaught.
-    sink.on('error', () => {});
-    const upload = this.#upload(key, sink, opts.contentType);
-    let abortReason: Error | undefined;
-    const completion = upload.done().then(
-      () => ({ size: sink.bytes }),
-      (err: unknown) => {
-        throw abortReason ?? err;
-      },
-    );
-    // Failures surface through done(); this only keeps an unawaited writer from crashing Node.
-    completion.catch(() => {});
-    return {
-      sink,
-      done: () => completion,
-      abort: async (reason = new Error('Write aborted')) => {
-        abortReason = reason;
-        await upload.abort();
-        sink.destroy(reason);
-        await completion.catch(() => {});
-      },
-    };
+    return openObjectWriter((sink) => {
+      const upload = this.#upload(key, sink, opts.contentType);
+      return { done: upload.done().then(() => {}), cancel: () => upload.abort() };
+    });
   }
 
   async head(key: string): Promise<ObjectHead> {
@@ -173,18 +155,12 @@ export class S3ObjectStore implements ObjectStore {
       if (res.ContentType !== undefined) head.contentType = res.ContentType;
       return head;
     } catch (err) {
-      throw isNotFound(err) ? notFound(key) : err;
+      throw isNotFound(err) ? objectNotFound(key) : err;
     }
   }
 
   async exists(key: string): Promise<boolean> {
-    try {
-      await this.head(key);
-      return true;
-    } catch (err) {
-      if (err instanceof RosterError && err.code === 'NOT_FOUND') return false;
-      throw err;
-    }
+    return existsByHead(this, key);
   }
 
   async delete(key: string): Promise<void> {
@@ -224,8 +200,4 @@ export class S3ObjectStore implements ObjectStore {
 
 function isNotFound(err: unknown): boolean {
   return err instanceof S3ServiceException && err.$metadata.httpStatusCode === 404;
-}
-
-function notFound(key: string): RosterError {
-  return new RosterError('NOT_FOUND', `No stored file under ${key}`, { key });
 }
