@@ -2,7 +2,7 @@
  * Export jobs: what was exported (format, filter, segment, fields), how many rows, to which
  * file, and until when the file is kept. Every look-up is by tenant.
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, ExportFormat, ExportsTable, JsonObject } from './schema.ts';
 
 export type ExportRow = Selectable<ExportsTable>;
@@ -30,21 +30,7 @@ export async function createExport(
   tenantId: string,
   job: NewExport,
 ): Promise<ExportRow> {
-  return db
-    .insertInto('exports')
-    .values({
-      tenant_id: tenantId,
-      format: job.format,
-      filter: job.filter,
-      segment_id: job.segmentId,
-      fields: job.fields,
-      options: JSON.stringify(job.options),
-      status: 'running',
-      started_at: new Date(),
-      created_by: job.createdBy,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return insertExport(db, tenantId, job, { status: 'running', started_at: new Date() });
 }
 
 /**
@@ -101,7 +87,7 @@ export async function failExport(
 }
 
 /**
- * The tenant's exports, newest first.
+ * The tenant's exports, newest first: the first page of `listExportsPage`.
  *
  * @example
  * const recent = await listExports(db, tenantId, 20);
@@ -111,14 +97,7 @@ export async function listExports(
   tenantId: string,
   limit = 50,
 ): Promise<ExportRow[]> {
-  return db
-    .selectFrom('exports')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
+  return listExportsPage(db, tenantId, { limit });
 }
 
 /**
@@ -133,20 +112,7 @@ export async function queueExport(
   tenantId: string,
   job: NewExport,
 ): Promise<ExportRow> {
-  return db
-    .insertInto('exports')
-    .values({
-      tenant_id: tenantId,
-      format: job.format,
-      filter: job.filter,
-      segment_id: job.segmentId,
-      fields: job.fields,
-      options: JSON.stringify(job.options),
-      status: 'queued',
-      created_by: job.createdBy,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return insertExport(db, tenantId, job, { status: 'queued' });
 }
 
 /**
@@ -197,4 +163,26 @@ export async function listExportsPage(
     );
   }
   return q.orderBy('e.created_at', 'desc').orderBy('e.id', 'desc').limit(page.limit).execute();
+}
+
+function insertExport(
+  db: Kysely<Database>,
+  tenantId: string,
+  job: NewExport,
+  state: Pick<Insertable<ExportsTable>, 'status' | 'started_at'>,
+): Promise<ExportRow> {
+  return db
+    .insertInto('exports')
+    .values({
+      tenant_id: tenantId,
+      format: job.format,
+      filter: job.filter,
+      segment_id: job.segmentId,
+      fields: job.fields,
+      options: JSON.stringify(job.options),
+      ...state,
+      created_by: job.createdBy,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
