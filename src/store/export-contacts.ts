@@ -22,13 +22,23 @@ import type { Backend } from './connection.ts';
 import { columnSqlType, customValuesOf } from './contact-columns.ts';
 import type { Database } from './schema.ts';
 
+type ContactRow = Record<string, unknown>;
+
 /** Every stored standard field (not the virtual full name nor the opt-in flags, which are consent). */
 const STORED_FIELDS = STANDARD_FIELDS.filter(
   (f) => f.virtual !== true && f.key !== 'email_opt_in' && f.key !== 'sms_opt_in',
 ).map((f) => ({ key: f.key, type: columnSqlType(f) }));
 
-/** The keys of STORED_FIELDS, for the per-row loop. */
-const FIELD_KEYS: readonly string[] = STORED_FIELDS.map((f) => f.key);
+/**
+ * A row's standard fields as one object literal with every key written out (`{"email":
+ * row["email"] ?? null, ...}`), built once from STORED_FIELDS' own keys (never from input). A
+ * loop over the keys costs ~3x as much per row: every load and store in it is keyed by a
+ * different name, so V8 cannot cache where the property is, and it grows the object key by key.
+ */
+const fieldsOf = new Function(
+  'row',
+  `return {${STORED_FIELDS.map((f) => `${JSON.stringify(f.key)}: row[${JSON.stringify(f.key)}] ?? null`).join(', ')}};`,
+) as (row: ContactRow) => Record<string, FieldValue>;
 
 export interface ExportSelection {
   /** A compiled filter: SQL over alias `c` with placeholders starting at `$4`. */
@@ -136,8 +146,6 @@ const SEGMENT_NAMES_SQL = `
   join segments s on s.tenant_id = sm.tenant_id and s.id = sm.segment_id
   where sm.tenant_id = $1 and sm.contact_id = any($2::uuid[])
   group by sm.contact_id`;
-
-type ContactRow = Record<string, unknown>;
 
 async function* keysetPages(
   db: Kysely<Database>,
@@ -271,13 +279,11 @@ function toContacts(rows: readonly ContactRow[], segments: Map<string, string[]>
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     const id = row['id'] as string;
-    const fields: Record<string, FieldValue> = {};
-    // Values come typed as their FieldValues already: text, int4 and int8 as numbers, booleans,
-    // text[] as string arrays, dates and timestamps as text (SELECT_LIST, value-parsers.ts).
-    for (const key of FIELD_KEYS) fields[key] = (row[key] ?? null) as FieldValue;
     out[i] = {
       id,
-      fields,
+      // Values come typed as their FieldValues already: text, int4 and int8 as numbers, booleans,
+      // text[] as string arrays, dates and timestamps as text (SELECT_LIST, value-parsers.ts).
+      fields: fieldsOf(row),
       custom: customValuesOf(row['custom']),
       consent: {
         email: {
