@@ -11,7 +11,7 @@
  * import or export row while they work (holdLease).
  */
 import type { PGlite } from '@electric-sql/pglite';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import PgBoss from 'pg-boss';
 import { isRosterError } from '../core/errors.ts';
 import type { ObjectStore } from '../files/object-store.ts';
@@ -64,6 +64,25 @@ const EXPIRE_SECONDS: Record<QueueName, number> = {
  * await queue.stop();
  */
 export async function startQueue(open: OpenDatabase, opts: QueueOptions = {}): Promise<Queue> {
+  // pg-boss installs its schema and Roster creates its queues with check-then-create steps; two
+  // processes starting at once on a fresh PostgreSQL database collide (duplicate schema,
+  // deadlocks). One advisory lock, held on its own connection, makes them take turns. PGlite has
+  // one connection and one process: holding it would lock pg-boss out, and nothing can collide.
+  if (open.backend === 'pglite') return startQueueNow(open, opts);
+  return open.db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${QUEUE_START_LOCK})`.execute(conn);
+    try {
+      return await startQueueNow(open, opts);
+    } finally {
+      await sql`select pg_advisory_unlock(${QUEUE_START_LOCK})`.execute(conn);
+    }
+  });
+}
+
+/** Key of the advisory lock around starting the queue (any constant unique to this purpose). */
+const QUEUE_START_LOCK = 7_265_921_004;
+
+async function startQueueNow(open: OpenDatabase, opts: QueueOptions): Promise<Queue> {
   const boss = new PgBoss({
     db: adapterFor(open),
     schedule: opts.schedule ?? true,
@@ -76,7 +95,18 @@ export async function startQueue(open: OpenDatabase, opts: QueueOptions = {}): P
     if (opts.onError) opts.onError(err);
     else process.stderr.write(`roster: job queue: ${err.message}\n`);
   });
-  await boss.start();
+  try {
+    await boss.start();
+    await createQueues(boss, opts);
+  } catch (err) {
+    // A half-started pg-boss keeps timers running and the process alive.
+    await boss.stop({ graceful: false, wait: false }).catch(() => undefined);
+    throw err;
+  }
+  return boss;
+}
+
+async function createQueues(boss: PgBoss, opts: QueueOptions): Promise<void> {
   for (const name of [QUEUES.import, QUEUES.export]) {
     await ensureQueue(boss, {
       name,
@@ -97,7 +127,6 @@ export async function startQueue(open: OpenDatabase, opts: QueueOptions = {}): P
   if (opts.schedule ?? true) {
     await boss.schedule(QUEUES.cleanup, opts.cleanupCron ?? '*/15 * * * *', {});
   }
-  return boss;
 }
 
 async function ensureQueue(boss: PgBoss, queue: PgBoss.Queue): Promise<void> {
