@@ -22,6 +22,11 @@ export interface ServiceConfig extends Config {
   /** Largest upload accepted, in bytes (ROSTER_MAX_UPLOAD_MB, default 1024): the server-wide
    *  ceiling; a tenant's own limit can only be lower. */
   maxUploadBytes: number;
+  /** A worker's hold on a running job lasts this long unless renewed (ROSTER_LEASE_SECONDS, 60):
+   *  after a worker dies, another takes its import over this much later. */
+  leaseSeconds: number;
+  /** How often workers look for jobs whose worker died (ROSTER_REAP_INTERVAL_SECONDS, 30). */
+  reapIntervalSeconds: number;
   /** Jobs this process runs at once (ROSTER_WORKERS; 0: serve only, leave jobs to `roster worker`). */
   workers: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -67,6 +72,8 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     exportTtlDays: integer(env, 'EXPORT_TTL_DAYS', 7, 1, 365),
     maxUploadBytes: integer(env, 'ROSTER_MAX_UPLOAD_MB', 1024, 1, 1024 * 1024) * 1024 * 1024,
     workers: integer(env, 'ROSTER_WORKERS', 2, 0, 64),
+    leaseSeconds: integer(env, 'ROSTER_LEASE_SECONDS', 60, 5, 3600),
+    reapIntervalSeconds: integer(env, 'ROSTER_REAP_INTERVAL_SECONDS', 30, 1, 3600),
     logLevel: logLevel as ServiceConfig['logLevel'],
     trustProxy: flag(env, 'ROSTER_TRUST_PROXY', false),
     secureCookies: flag(env, 'ROSTER_SECURE_COOKIES', !loopback),

@@ -56,6 +56,24 @@ export function registerServe(program: Command): void {
  */
 export async function startServer(config: ServiceConfig, log: Logger): Promise<Running> {
   const { open, files } = await openServices(config, log);
+  const started: Running[] = [];
+  try {
+    return await serveOn(config, log, open, files, started);
+  } catch (err) {
+    // Whatever did start (workers, the queue) would keep the process alive without serving.
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    await open.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function serveOn(
+  config: ServiceConfig,
+  log: Logger,
+  open: OpenDatabase,
+  files: ObjectStore,
+  started: Running[],
+): Promise<Running> {
   const admin = await ensureFirstAdmin(open.db);
   const workers =
     config.workers > 0
@@ -64,12 +82,17 @@ export async function startServer(config: ServiceConfig, log: Logger): Promise<R
           files,
           workerId: workerId('serve'),
           concurrency: config.workers,
+          leaseSeconds: config.leaseSeconds,
+          heartbeatMs: heartbeatOf(config),
+          reapIntervalMs: config.reapIntervalSeconds * 1000,
           logger: log,
         })
       : null;
+  if (workers) started.push(workers);
   // Without local workers the server still queues jobs for `roster worker` processes.
   const queue: Queue =
     workers?.queue ?? (await startQueue(open, { schedule: false, supervise: false }));
+  if (!workers) started.push({ stop: () => queue.stop({ graceful: false, wait: true }) });
   const jobs: JobStarter = {
     startImport: async (tenantId, importId) =>
       void (await enqueueImport(queue, tenantId, importId)),
@@ -125,7 +148,13 @@ export async function startWorkerProcess(config: ServiceConfig, log: Logger): Pr
     files,
     workerId: id,
     concurrency: Math.max(1, config.workers),
+    leaseSeconds: config.leaseSeconds,
+    heartbeatMs: heartbeatOf(config),
+    reapIntervalMs: config.reapIntervalSeconds * 1000,
     logger: log,
+  }).catch(async (err: unknown) => {
+    await open.close().catch(() => undefined);
+    throw err;
   });
   log.info({ workerId: id }, 'worker started');
   return {
@@ -156,6 +185,11 @@ async function openServices(
     await open.close();
     throw err;
   }
+}
+
+/** Renewed three times a lease, at most every 10 s: one late renewal never loses it. */
+function heartbeatOf(config: ServiceConfig): number {
+  return Math.min(10_000, Math.floor((config.leaseSeconds * 1000) / 3));
 }
 
 function logger(config: ServiceConfig): Logger {
