@@ -85,6 +85,7 @@ async function serveOn(
           leaseSeconds: config.leaseSeconds,
           heartbeatMs: heartbeatOf(config),
           reapIntervalMs: config.reapIntervalSeconds * 1000,
+          exportTtlDays: config.exportTtlDays,
           logger: log,
         })
       : null;
@@ -151,6 +152,7 @@ export async function startWorkerProcess(config: ServiceConfig, log: Logger): Pr
     leaseSeconds: config.leaseSeconds,
     heartbeatMs: heartbeatOf(config),
     reapIntervalMs: config.reapIntervalSeconds * 1000,
+    exportTtlDays: config.exportTtlDays,
     logger: log,
   }).catch(async (err: unknown) => {
     await open.close().catch(() => undefined);

@@ -116,6 +116,7 @@ export async function handleExportJob(
         fileName: `contacts-${new Date().toISOString().slice(0, 10)}.${request.format}`,
         storageKey: key,
         stored: () => out.done(),
+        ...(ctx.exportTtlDays !== undefined ? { ttlDays: ctx.exportTtlDays } : {}),
       });
     } catch (err) {
       await out.abort(err instanceof Error ? err : new Error(String(err)));

@@ -206,6 +206,8 @@ export interface JobContext {
   /** Aborted when the worker stops: handlers finish their batch and give their job back. */
   signal: AbortSignal;
   logger: JobLogger;
+  /** Days export files are kept (EXPORT_TTL_DAYS); default 7. */
+  exportTtlDays?: number;
 }
 
 /** A lease held on an import or export row, renewed on a timer until released. */

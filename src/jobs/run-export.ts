@@ -167,6 +167,8 @@ export function exportRecordOf(prepared: PreparedExport): NewExport {
 
 /** Where an export's file goes. */
 export interface ExportTarget {
+  /** Days the file is kept (EXPORT_TTL_DAYS); default 7. */
+  ttlDays?: number;
   fileName: string;
   storageKey: string;
   /**
@@ -219,6 +221,7 @@ export async function writeExport(
       bytes,
       fileName: target.fileName,
       storageKey: target.storageKey,
+      ...(target.ttlDays !== undefined ? { ttlDays: target.ttlDays } : {}),
     });
     return { job: done, rows, bytes };
   } catch (err) {

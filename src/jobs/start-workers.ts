@@ -42,6 +42,8 @@ export interface StartWorkersOptions {
   /** A `queued` job this old that never started is queued again. Default 60 s. */
   queuedGraceSeconds?: number;
   cleanup?: CleanupOptions;
+  /** Days export files are kept (EXPORT_TTL_DAYS); default 7. */
+  exportTtlDays?: number;
   queue?: Omit<QueueOptions, 'onError'>;
   /** Longest wait for running handlers on stop before pg-boss gives up on them. Default 30 s. */
   stopTimeoutMs?: number;
@@ -79,6 +81,7 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<Workers> 
     heartbeatMs: opts.heartbeatMs ?? 10_000,
     signal: stopping.signal,
     logger,
+    ...(opts.exportTtlDays !== undefined ? { exportTtlDays: opts.exportTtlDays } : {}),
   };
   const running = new Set<Promise<unknown>>();
   const track = <T>(work: Promise<T>): Promise<T> => {

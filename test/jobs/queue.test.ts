@@ -71,6 +71,7 @@ describeEachBackend('background jobs', (getDb, backend) => {
       heartbeatMs: 500,
       reapIntervalMs: 0,
       queuedGraceSeconds: 0,
+      exportTtlDays: 3,
       queue: { pollingIntervalSeconds: 0.5, schedule: false, supervise: false },
       logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
     });
@@ -243,6 +244,9 @@ describeEachBackend('background jobs', (getDb, backend) => {
     expect(done).toMatchObject({ status: 'completed', storage_key: key, lease_owner: null });
     // Rows 1, 8, 15, 22, 29 have company "Co 1"; row 9 is broken and was rejected.
     expect(done.row_count).toBe(5);
+    // Kept for the worker's EXPORT_TTL_DAYS (3 here), not the default 7.
+    const keptDays = (done.expires_at!.getTime() - done.finished_at!.getTime()) / 86_400_000;
+    expect(keptDays).toBeCloseTo(3, 2);
     const text = await readAll(await files.source(key, 'x.csv'));
     expect(text.trim().split('\n')).toHaveLength(6);
     expect(text).toContain('u8@example.com');
