@@ -8,8 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import { buildApp, type App, type JobStarter } from '../../src/api/app.ts';
 import { LocalFolderStore } from '../../src/files/local-folder-store.ts';
+import type { ObjectStore } from '../../src/files/object-store.ts';
 import { createApiKey } from '../../src/store/api-keys.ts';
 import type { Database } from '../../src/store/schema.ts';
 import { createTenant } from '../../src/store/tenants.ts';
@@ -119,4 +121,76 @@ export async function testApi(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface ApiSuite {
+  api: TestApi;
+  /** The tenant the suite works in: an admin and a member, each with an API key. */
+  t: TestTenant;
+  /** A second tenant, to show that nothing crosses over. */
+  other: TestTenant;
+}
+
+export interface ApiSuiteOptions {
+  /** Makes the suite's job starter; its `files` is set to the API's object store. */
+  jobs?: () => JobStarter & { files?: ObjectStore | null };
+}
+
+/**
+ * Starts the test API with two tenants before the suite's tests and closes it after them. The
+ * returned objects can be taken apart at once: their properties read through to what the
+ * `beforeAll` made, so read them only inside tests and hooks declared after this call (hooks
+ * run in the order they are declared).
+ *
+ * @example
+ * describeEachBackend('API: segments', (getDb) => {
+ *   const { api, t, other } = useTestApi(getDb);
+ *   beforeAll(async () => importCsv(getDb(), t.id, CSV));
+ *   it('lists segments', async () => {
+ *     const res = await api.call(t.memberKey, { method: 'GET', url: '/api/segments' });
+ *     expect(res.statusCode).toBe(200);
+ *   });
+ * });
+ */
+export function useTestApi(getDb: () => Kysely<Database>, options: ApiSuiteOptions = {}): ApiSuite {
+  let api: TestApi | undefined;
+  let tenants: { t: TestTenant; other: TestTenant } | undefined;
+  beforeAll(async () => {
+    const jobs = options.jobs?.();
+    api = await testApi(getDb(), jobs);
+    if (jobs) jobs.files = api.files;
+    tenants = { t: await api.newTenant(), other: await api.newTenant() };
+  });
+  afterAll(async () => api?.close());
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useTestApi: read it inside a test or a later hook');
+    return value;
+  };
+  return {
+    api: readThrough(API_KEYS, () => started(api)),
+    t: readThrough(TENANT_KEYS, () => started(tenants).t),
+    other: readThrough(TENANT_KEYS, () => started(tenants).other),
+  };
+}
+
+const API_KEYS = { app: 0, files: 0, call: 0, newTenant: 0, close: 0 } satisfies Record<
+  keyof TestApi,
+  0
+>;
+const TENANT_KEYS = {
+  id: 0,
+  name: 0,
+  adminEmail: 0,
+  memberEmail: 0,
+  adminKey: 0,
+  memberKey: 0,
+} satisfies Record<keyof TestTenant, 0>;
+
+/** An object whose properties (`keys`, every one of T's) are read from `get()` when used. */
+function readThrough<T extends object>(keys: Record<keyof T, 0>, get: () => T): T {
+  const handle = {};
+  for (const key of Object.keys(keys) as (keyof T & string)[]) {
+    Object.defineProperty(handle, key, { enumerable: true, get: () => get()[key] });
+  }
+  return handle as T;
 }

@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachBackend } from '../support/backends.ts';
-import { PASSWORD, testApi, type TestApi, type TestTenant } from './api-support.ts';
+import { PASSWORD, useTestApi } from './api-support.ts';
 
 describeEachBackend('API: sign-in, API keys, roles, errors', (getDb) => {
-  let api: TestApi;
-  let t: TestTenant;
-  let other: TestTenant;
-
-  beforeAll(async () => {
-    api = await testApi(getDb());
-    t = await api.newTenant();
-    other = await api.newTenant();
-  });
-  afterAll(async () => api?.close());
+  const { api, t, other } = useTestApi(getDb);
 
   it('answers health and readiness without credentials', async () => {
     expect((await api.call(null, { method: 'GET', url: '/healthz' })).json()).toEqual({

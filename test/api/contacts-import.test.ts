@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { claimIdempotencyKey, requestHash } from '../../src/store/idempotency-keys.ts';
 import { updateTenantSettings } from '../../src/store/tenant-settings.ts';
 import { describeEachBackend } from '../support/backends.ts';
-import { testApi, type TestApi, type TestTenant } from './api-support.ts';
+import { useTestApi } from './api-support.ts';
 
 interface RowResult {
   index: number;
@@ -18,16 +18,7 @@ interface ImportResponse {
 }
 
 describeEachBackend('API: POST /api/contacts/import', (getDb) => {
-  let api: TestApi;
-  let t: TestTenant;
-  let other: TestTenant;
-
-  beforeAll(async () => {
-    api = await testApi(getDb());
-    t = await api.newTenant();
-    other = await api.newTenant();
-  });
-  afterAll(async () => api?.close());
+  const { api, t, other } = useTestApi(getDb);
 
   const post = (key: string | null, payload: object, idempotencyKey?: string) =>
     api.call(key, {

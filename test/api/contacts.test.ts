@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { describeEachBackend } from '../support/backends.ts';
 import { importCsv } from '../jobs/import-support.ts';
-import { testApi, type TestApi, type TestTenant } from './api-support.ts';
+import { useTestApi } from './api-support.ts';
 
 const CSV = [
   'email,first_name,lead_score,tags,custom_plan',
@@ -23,19 +23,13 @@ interface ContactJson {
 }
 
 describeEachBackend('API: contacts list and detail', (getDb) => {
-  let api: TestApi;
-  let t: TestTenant;
-  let other: TestTenant;
+  const { api, t, other } = useTestApi(getDb);
   let importId: string;
 
   beforeAll(async () => {
-    api = await testApi(getDb());
-    t = await api.newTenant();
-    other = await api.newTenant();
     importId = (await importCsv(getDb(), t.id, CSV, { segment: 'Webinar' })).jobId ?? '';
     await importCsv(getDb(), other.id, 'email,lead_score\nstranger@example.com,99\n');
   });
-  afterAll(async () => api?.close());
 
   async function list(query: string, key = t.memberKey) {
     return api.call(key, { method: 'GET', url: `/api/contacts${query}` });

@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { listCustomFields } from '../../src/store/custom-fields.ts';
 import { describeEachBackend } from '../support/backends.ts';
-import { testApi, type TestApi, type TestTenant } from './api-support.ts';
+import { useTestApi } from './api-support.ts';
 
 describeEachBackend('API: custom fields', (getDb) => {
-  let api: TestApi;
-  let t: TestTenant;
-  let other: TestTenant;
-
-  beforeAll(async () => {
-    api = await testApi(getDb());
-    t = await api.newTenant();
-    other = await api.newTenant();
-  });
-  afterAll(async () => api?.close());
+  const { api, t, other } = useTestApi(getDb);
 
   const create = (key: string | null, payload: Record<string, unknown>) =>
     api.call(key, { method: 'POST', url: '/api/custom-fields', payload });

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { signLinkToken } from '../../src/files/signed-link.ts';
 import { queueExport } from '../../src/store/exports.ts';
 import { describeEachBackend } from '../support/backends.ts';
 import { importCsv } from '../jobs/import-support.ts';
-import { testApi, type TestApi, type TestTenant } from './api-support.ts';
+import { useTestApi } from './api-support.ts';
 import { inlineExports, parseCsv, type InlineExports } from './export-support.ts';
 
 const SECRET = 'test-signing-secret-0123456789';
@@ -16,21 +16,13 @@ const CSV = [
 ].join('\n');
 
 describeEachBackend('API: exports and signed downloads', (getDb) => {
-  let api: TestApi;
   let jobs: InlineExports;
-  let t: TestTenant;
-  let other: TestTenant;
+  const { api, t, other } = useTestApi(getDb, { jobs: () => (jobs = inlineExports(getDb())) });
 
   beforeAll(async () => {
-    jobs = inlineExports(getDb());
-    api = await testApi(getDb(), jobs);
-    jobs.files = api.files;
-    t = await api.newTenant();
-    other = await api.newTenant();
     await importCsv(getDb(), t.id, CSV, { segment: 'Webinar' });
     await importCsv(getDb(), other.id, 'email\nstranger@example.com\n');
   });
-  afterAll(async () => api?.close());
 
   async function startExport(key: string, payload: Record<string, unknown>) {
     return api.call(key, { method: 'POST', url: '/api/exports', payload });

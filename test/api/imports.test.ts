@@ -1,28 +1,17 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { auditEventsOf } from '../../src/store/audit.ts';
 import { getImport } from '../../src/store/imports.ts';
 import { updateTenantSettings } from '../../src/store/tenant-settings.ts';
 import { describeEachBackend } from '../support/backends.ts';
-import { recordedJobs, testApi, type TestApi, type TestTenant } from './api-support.ts';
+import { useTestApi } from './api-support.ts';
 import { contactsCsv, inlineJobs, sseEvents, upload, type InlineJobs } from './import-support.ts';
 
 describeEachBackend('API: uploads and imports', (getDb) => {
-  let api: TestApi;
   let jobs: InlineJobs;
-  let t: TestTenant;
-  let other: TestTenant;
-
-  beforeAll(async () => {
-    jobs = inlineJobs(getDb(), 700);
-    api = await testApi(getDb(), jobs);
-    jobs.files = api.files;
-    t = await api.newTenant();
-    other = await api.newTenant();
-  });
-  afterAll(async () => api?.close());
+  const { api, t, other } = useTestApi(getDb, { jobs: () => (jobs = inlineJobs(getDb(), 700)) });
 
   const json = async (
     key: string | null,
@@ -255,17 +244,13 @@ describeEachBackend('API: uploads and imports', (getDb) => {
 });
 
 describeEachBackend('API: import limits and cancel', (getDb) => {
-  let api: TestApi;
-  let t: TestTenant;
+  const { api, t } = useTestApi(getDb);
   let uploadId: string;
 
   beforeAll(async () => {
-    api = await testApi(getDb(), recordedJobs());
-    t = await api.newTenant();
     uploadId = ((await upload(api, t.adminKey, 'l.csv', contactsCsv(30))).json() as { id: string })
       .id;
   });
-  afterAll(async () => api?.close());
 
   const start = () =>
     api.call(t.memberKey, { method: 'POST', url: '/api/imports', payload: { uploadId } });

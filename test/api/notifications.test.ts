@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { createApiKey } from '../../src/store/api-keys.ts';
 import { createNotification } from '../../src/store/notifications.ts';
 import { describeEachBackend } from '../support/backends.ts';
-import { testApi, type TestApi, type TestTenant } from './api-support.ts';
+import { useTestApi } from './api-support.ts';
 
 interface NotificationJson {
   id: string;
@@ -12,16 +12,11 @@ interface NotificationJson {
 }
 
 describeEachBackend('API: notifications', (getDb) => {
-  let api: TestApi;
-  let t: TestTenant;
-  let other: TestTenant;
+  const { api, t, other } = useTestApi(getDb);
   let adminId: string;
   let memberId: string;
 
   beforeAll(async () => {
-    api = await testApi(getDb());
-    t = await api.newTenant();
-    other = await api.newTenant();
     const users = await getDb()
       .selectFrom('users')
       .select(['id', 'role'])
@@ -43,7 +38,6 @@ describeEachBackend('API: notifications', (getDb) => {
     await note(memberId, 'member only');
     await note(null, 'everyone 2');
   });
-  afterAll(async () => api?.close());
 
   const list = async (key: string, query = '') =>
     (await api.call(key, { method: 'GET', url: `/api/notifications${query}` })).json() as {

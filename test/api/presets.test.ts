@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { findPreset, savePreset } from '../../src/store/mapping-presets.ts';
 import { describeEachBackend } from '../support/backends.ts';
-import { testApi, type TestApi, type TestTenant } from './api-support.ts';
+import { useTestApi } from './api-support.ts';
 
 describeEachBackend('API: mapping presets', (getDb) => {
-  let api: TestApi;
-  let t: TestTenant;
-  let other: TestTenant;
+  const { api, t, other } = useTestApi(getDb);
 
   beforeAll(async () => {
-    api = await testApi(getDb());
-    t = await api.newTenant();
-    other = await api.newTenant();
     await savePreset(getDb(), t.id, {
       fingerprint: 'fp-one',
       header: ['E-mail', 'Notes'],
@@ -25,7 +20,6 @@ describeEachBackend('API: mapping presets', (getDb) => {
       transforms: {},
     });
   });
-  afterAll(async () => api?.close());
 
   it('lists the tenant’s presets and forgets one (a member may)', async () => {
     const list = await api.call(t.memberKey, { method: 'GET', url: '/api/mapping-presets' });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { getSegment } from '../../src/store/segments.ts';
 import { describeEachBackend } from '../support/backends.ts';
 import { importCsv } from '../jobs/import-support.ts';
-import { testApi, type TestApi, type TestTenant } from './api-support.ts';
+import { useTestApi } from './api-support.ts';
 
 const CSV = [
   'email,lead_score',
@@ -21,17 +21,11 @@ interface SegmentJson {
 }
 
 describeEachBackend('API: segments', (getDb) => {
-  let api: TestApi;
-  let t: TestTenant;
-  let other: TestTenant;
+  const { api, t, other } = useTestApi(getDb);
 
   beforeAll(async () => {
-    api = await testApi(getDb());
-    t = await api.newTenant();
-    other = await api.newTenant();
     await importCsv(getDb(), t.id, CSV, { segment: 'Webinar' });
   });
-  afterAll(async () => api?.close());
 
   const segments = async (key = t.memberKey) =>
     (await api.call(key, { method: 'GET', url: '/api/segments' })).json().segments as SegmentJson[];
