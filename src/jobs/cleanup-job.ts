@@ -134,20 +134,18 @@ export async function reapStrandedJobs(
   const limit = options.limit ?? 100;
   const grace = options.queuedGraceSeconds ?? 60;
   let queued = 0;
-  const imports = [
-    ...(await listStrandedJobs(db, 'imports', limit)),
-    ...(await listWaitingJobs(db, 'imports', grace, limit)),
-  ];
+  const strandedImports = await listStrandedJobs(db, 'imports', limit);
+  for (const job of strandedImports) await failAbandonedJobs(db, queue, 'import', job.id);
+  const imports = [...strandedImports, ...(await listWaitingJobs(db, 'imports', grace, limit))];
   for (const job of imports) {
     if ((await enqueueImport(queue, job.tenantId, job.id)) !== null) {
       queued++;
       options.logger?.info({ tenantId: job.tenantId, importId: job.id }, 'import queued again');
     }
   }
-  const exports = [
-    ...(await listStrandedJobs(db, 'exports', limit)),
-    ...(await listWaitingJobs(db, 'exports', grace, limit)),
-  ];
+  const strandedExports = await listStrandedJobs(db, 'exports', limit);
+  for (const job of strandedExports) await failAbandonedJobs(db, queue, 'export', job.id);
+  const exports = [...strandedExports, ...(await listWaitingJobs(db, 'exports', grace, limit))];
   for (const job of exports) {
     const row = await db
       .selectFrom('exports')
@@ -162,6 +160,26 @@ export async function reapStrandedJobs(
     }
   }
   return queued;
+}
+
+/**
+ * A worker that died keeps its pg-boss job `active` until the queue's expiry (hours for an
+ * import), and the queue lets one job per import be active: the job queued again could never
+ * start. The lease says that worker is gone, so its job is failed now (pg-boss retries it or
+ * lets the new one run).
+ */
+async function failAbandonedJobs(
+  db: Kysely<Database>,
+  queue: Queue,
+  name: 'import' | 'export',
+  singletonKey: string,
+): Promise<void> {
+  const active = await sql<{ id: string }>`
+    select id from pgboss.job
+    where name = ${name} and singleton_key = ${singletonKey} and state = 'active'`.execute(db);
+  for (const { id } of active.rows) {
+    await queue.fail(name, id, { reason: 'the worker running it stopped renewing its lease' });
+  }
 }
 
 /** Object keys are relative paths; `file:` and `stdout:` name where the CLI wrote, not ours. */
