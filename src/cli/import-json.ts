@@ -2,7 +2,7 @@
  * The documented `--json` shapes of `roster import` and `roster show` (README: "roster import
  * --json"). Keep them stable: scripts depend on them.
  */
-import type { RowIssue } from '../core/model/issue.ts';
+import { issueJson, type IssueJson } from '../jobs/issue-json.ts';
 import type { ImportSummary } from '../jobs/run-import.ts';
 
 export interface ImportJson {
@@ -19,15 +19,7 @@ export interface ImportJson {
   skipped: number;
   possibleDuplicates: number;
   issues: Record<string, number>;
-  errors: {
-    row: number | null;
-    column: string | null;
-    field: string | null;
-    value: string | null;
-    code: string;
-    severity: string;
-    message: string;
-  }[];
+  errors: IssueJson[];
   /** How many issues `errors` leaves out (the error report has them all). */
   errorsNotListed: number;
 }
@@ -52,19 +44,7 @@ export function importJson(summary: ImportSummary): ImportJson {
     skipped: c.skipped,
     possibleDuplicates: c.possibleDuplicates,
     issues: { ...c.issueCounts },
-    errors: summary.issues.map(errorJson),
+    errors: summary.issues.map(issueJson),
     errorsNotListed: Math.max(0, totalIssues - summary.issues.length),
-  };
-}
-
-function errorJson(i: RowIssue): ImportJson['errors'][number] {
-  return {
-    row: i.row,
-    column: i.column,
-    field: i.field,
-    value: i.value,
-    code: i.code,
-    severity: i.severity,
-    message: i.message,
   };
 }

@@ -13,6 +13,7 @@ import { contentDisposition } from '../../files/signed-link.ts';
 import { createImportJob } from '../../jobs/create-import.ts';
 import { writeErrorReport } from '../../jobs/error-report.ts';
 import type { ImportOptions } from '../../jobs/import-options.ts';
+import { issueJson } from '../../jobs/issue-json.ts';
 import { planImport } from '../../jobs/plan-import.ts';
 import { dryRunImport, type ImportSummary } from '../../jobs/run-import.ts';
 import { recordAudit } from '../../store/audit.ts';
@@ -518,26 +519,6 @@ export function countersJson(c: ImportCounters): Static<typeof CountersBody> {
     duplicatesInFile: c.duplicatesInFile,
     possibleDuplicates: c.possibleDuplicates,
     issueCounts: { ...c.issueCounts },
-  };
-}
-
-function issueJson(i: {
-  row: number | null;
-  column: string | null;
-  field: string | null;
-  value: string | null;
-  code: string;
-  severity: string;
-  message: string;
-}): Static<typeof IssueBody> {
-  return {
-    row: i.row,
-    column: i.column,
-    field: i.field,
-    value: i.value,
-    code: i.code,
-    severity: i.severity,
-    message: i.message,
   };
 }
 
