@@ -128,14 +128,16 @@ async function waitForImport(
   limitSeconds: number,
 ): Promise<ImportJson | null> {
   const until = performance.now() + limitSeconds * 1000;
-  let lastRows = -1;
+  let logged = -1;
   while (performance.now() < until) {
     const job = await api<ImportJson>(server, `/api/imports/${id}`);
     if (!LIVE.has(job.status)) return job;
-    if (job.counters.totalRows !== lastRows && job.counters.totalRows % 100_000 < 20_000) {
+    // A line per 100,000 rows.
+    const step = Math.floor(job.counters.totalRows / 100_000);
+    if (step !== logged) {
       log(`  … ${job.status}, ${fmt(job.counters.totalRows)} rows`);
+      logged = step;
     }
-    lastRows = job.counters.totalRows;
     await sleep(2000);
   }
   return null;
