@@ -19,34 +19,7 @@ export type LeasedTable = 'imports' | 'exports';
  * @example
  * if (!(await claimLease(db, 'imports', tenantId, importId, 'worker-1', 60))) return;
  */
-export async function claimLease(
-  db: Kysely<Database>,
-  table: LeasedTable,
-  tenantId: string,
-  id: string,
-  owner: string,
-  ttlSeconds: number,
-): Promise<boolean> {
-  const result = await db
-    .updateTable(table)
-    .set({
-      lease_owner: owner,
-      lease_expires_at: expiresIn(ttlSeconds),
-      heartbeat_at: sql<Date>`now()`,
-    })
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-    .where((eb) =>
-      eb.or([
-        eb('lease_owner', 'is', null),
-        eb('lease_expires_at', 'is', null),
-        eb('lease_expires_at', '<', sql<Date>`now()`),
-        eb('lease_owner', '=', owner),
-      ]),
-    )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-}
+export const claimLease = leaseWriter('claim');
 
 /**
  * Extends a lease we hold. Returns false when it is no longer ours (it expired and another
@@ -55,22 +28,44 @@ export async function claimLease(
  * @example
  * if (!(await renewLease(db, 'imports', tenantId, importId, 'worker-1', 60))) abort();
  */
-export async function renewLease(
-  db: Kysely<Database>,
-  table: LeasedTable,
-  tenantId: string,
-  id: string,
-  owner: string,
-  ttlSeconds: number,
-): Promise<boolean> {
-  const result = await db
-    .updateTable(table)
-    .set({ lease_expires_at: expiresIn(ttlSeconds), heartbeat_at: sql<Date>`now()` })
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-    .where('lease_owner', '=', owner)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+export const renewLease = leaseWriter('renew');
+
+/**
+ * The one UPDATE behind claim and renew: `owner`'s lease with a fresh expiry and heartbeat, on
+ * the row only when `mode` allows it (renew: while it is still ours; claim: also when it is free
+ * or expired). The function resolves to true when the row was updated.
+ */
+function leaseWriter(mode: 'claim' | 'renew') {
+  return async (
+    db: Kysely<Database>,
+    table: LeasedTable,
+    tenantId: string,
+    id: string,
+    owner: string,
+    ttlSeconds: number,
+  ): Promise<boolean> => {
+    const result = await db
+      .updateTable(table)
+      .set({
+        lease_owner: owner,
+        lease_expires_at: expiresIn(ttlSeconds),
+        heartbeat_at: sql<Date>`now()`,
+      })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where((eb) =>
+        mode === 'renew'
+          ? eb('lease_owner', '=', owner)
+          : eb.or([
+              eb('lease_owner', 'is', null),
+              eb('lease_expires_at', 'is', null),
+              eb('lease_expires_at', '<', sql<Date>`now()`),
+              eb('lease_owner', '=', owner),
+            ]),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  };
 }
 
 /**
