@@ -24,12 +24,27 @@ export async function ensureImportSegment(
     .values({ tenant_id: tenantId, name, import_id: importId })
     .onConflict((oc) => oc.columns(['tenant_id', 'name']).doNothing())
     .execute();
+  return segmentIdByName(db, tenantId, name);
+}
+
+/**
+ * The id of the tenant's segment with this name; NOT_FOUND when there is none.
+ *
+ * @example
+ * const segmentId = await segmentIdByName(db, tenantId, 'Webinar');
+ */
+export async function segmentIdByName(
+  db: Kysely<Database>,
+  tenantId: string,
+  name: string,
+): Promise<string> {
   const row = await db
     .selectFrom('segments')
     .select('id')
     .where('tenant_id', '=', tenantId)
     .where('name', '=', name)
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  if (!row) throw new RosterError('NOT_FOUND', `No segment named "${name}"`, { segment: name });
   return row.id;
 }
 

@@ -1,8 +1,7 @@
-import type { Kysely } from 'kysely';
 import { expect, it } from 'vitest';
 import type { ExportContact } from '../../src/core/export/types.ts';
 import { countSelection, databaseBackend, exportPages } from '../../src/store/export-contacts.ts';
-import type { Database } from '../../src/store/schema.ts';
+import { segmentIdByName } from '../../src/store/segments.ts';
 import { describeEachBackend } from '../support/backends.ts';
 import { contactByEmail, freshTenant, importCsv } from '../jobs/import-support.ts';
 
@@ -13,16 +12,6 @@ async function collect(pages: AsyncGenerator<ExportContact[]>): Promise<ExportCo
 }
 
 const byId = (a: ExportContact, b: ExportContact): number => (a.id < b.id ? -1 : 1);
-
-async function segmentIdOf(db: Kysely<Database>, tenantId: string, name: string): Promise<string> {
-  const row = await db
-    .selectFrom('segments')
-    .select('id')
-    .where('tenant_id', '=', tenantId)
-    .where('name', '=', name)
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
 
 describeEachBackend('export: reading contacts page by page', (getDb, ctx) => {
   it('reads every selected contact once, in id order, with values, consent and segments', async () => {
@@ -68,7 +57,11 @@ describeEachBackend('export: reading contacts page by page', (getDb, ctx) => {
     );
     expect(all.find((c) => c.fields['email'] === 'f@x.com')!.segments).toEqual([]);
 
-    const segmentId = await segmentIdOf(db, tenantId, 'Webinar');
+    const segmentId = await segmentIdByName(db, tenantId, 'Webinar');
+    // By name within the tenant only: the other tenant has no segment of that name.
+    await expect(segmentIdByName(db, other, 'Webinar')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     const inSegment = (await collect(exportPages(db, tenantId, { segmentId }))).flat();
     expect(inSegment.map((c) => c.fields['email']).sort()).toEqual([
       'a@x.com',
@@ -170,7 +163,7 @@ describeEachBackend('export: reading contacts page by page', (getDb, ctx) => {
         .map((c) => c.fields['email'])
         .sort(),
     ).toEqual(['c3@x.com', 'c4@x.com', 'c5@x.com', 'c6@x.com']);
-    const segmentId = await segmentIdOf(db, tenantId, 'Alpha');
+    const segmentId = await segmentIdByName(db, tenantId, 'Alpha');
     const inSegment = await collect(exportPages(db, tenantId, { segmentId }, 2000, mode));
     expect(inSegment.flat().sort(byId)).toEqual(keyset.filter((c) => c.segments.includes('Alpha')));
     // A caller that stops early gives the connection back (the pool has a handful).
@@ -215,7 +208,7 @@ describeEachBackend('export: reading contacts page by page', (getDb, ctx) => {
           .insertInto('segment_members')
           .values({
             tenant_id: tenantId,
-            segment_id: await segmentIdOf(db, tenantId, 'Before'),
+            segment_id: await segmentIdByName(db, tenantId, 'Before'),
             contact_id: (await contactByEmail(db, tenantId, 'new@x.com'))!.id,
           })
           .execute();
