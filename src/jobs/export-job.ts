@@ -24,7 +24,8 @@ export interface ExportJobData {
 
 export type ExportJobOutcome = 'completed' | 'failed' | 'skipped';
 
-const CONTENT_TYPES: Record<ExportRequest['format'], string> = {
+/** The Content-Type of each format's file: stored with it, and served with its download link. */
+export const CONTENT_TYPES: Record<ExportRequest['format'], string> = {
   csv: 'text/csv; charset=utf-8',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   json: 'application/json',

@@ -5,9 +5,8 @@
 import { parse } from 'csv-parse/sync';
 import type { Kysely } from 'kysely';
 import type { JobStarter } from '../../src/api/app.ts';
-import { EXPORT_CONTENT_TYPES } from '../../src/api/routes/exports.ts';
 import type { ObjectStore } from '../../src/files/object-store.ts';
-import { exportKey, storedRequest } from '../../src/jobs/export-job.ts';
+import { CONTENT_TYPES, exportKey, storedRequest } from '../../src/jobs/export-job.ts';
 import { prepareExport, writeExport } from '../../src/jobs/run-export.ts';
 import { getExport } from '../../src/store/exports.ts';
 import type { Database } from '../../src/store/schema.ts';
@@ -43,7 +42,7 @@ export function inlineExports(db: Kysely<Database>): InlineExports {
         .execute();
       const prepared = await prepareExport(db, tenantId, request);
       const key = exportKey(tenantId, exportId, request.format);
-      const out = files.openWriter(key, { contentType: EXPORT_CONTENT_TYPES[request.format] });
+      const out = files.openWriter(key, { contentType: CONTENT_TYPES[request.format] });
       try {
         await writeExport(db, tenantId, exportId, prepared, out.sink, {
           fileName: `contacts-${exportId.slice(0, 8)}.${request.format}`,

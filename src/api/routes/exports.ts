@@ -5,8 +5,7 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { RosterError } from '../../core/errors.ts';
-import type { ExportFormat } from '../../core/export/index.ts';
-import { createQueuedExport } from '../../jobs/export-job.ts';
+import { CONTENT_TYPES, createQueuedExport } from '../../jobs/export-job.ts';
 import type { ExportRequest } from '../../jobs/run-export.ts';
 import { recordAudit } from '../../store/audit.ts';
 import { getExport, listExportsPage, type ExportRow } from '../../store/exports.ts';
@@ -17,14 +16,6 @@ import { cursorOf, foundId, isUuid, notFound, Nullable, pageOf } from '../schema
 
 /** Download links live five minutes: long enough to start, too short to pass around. */
 export const DOWNLOAD_LINK_SECONDS = 300;
-
-/** The Content-Type a download of each format is served with. */
-export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
-  csv: 'text/csv; charset=utf-8',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  json: 'application/json',
-  ndjson: 'application/x-ndjson',
-};
 
 const ExportBody = Type.Object({
   id: Type.String(),
@@ -194,7 +185,7 @@ export function registerExportRoutes(app: App, deps: AppDeps): void {
     return files.signedUrl(row.storage_key ?? '', {
       expiresInSeconds: DOWNLOAD_LINK_SECONDS,
       fileName: row.file_name ?? `contacts.${row.format}`,
-      contentType: EXPORT_CONTENT_TYPES[row.format],
+      contentType: CONTENT_TYPES[row.format],
     });
   }
 }
