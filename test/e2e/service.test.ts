@@ -5,23 +5,20 @@
  * follow its SSE progress to the end, download the error report, export CSV and XLSX through the
  * worker and a signed link, roll the import back, and stop both processes gracefully.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/backends.ts';
+import { TEST_DATABASE_URL } from '../support/backends.ts';
 import { CONTACT_FIELDS, contactFile } from './contact-file.ts';
 import { readSse, type SseEvent } from './read-sse.ts';
-import { startRoster, type RosterProcess } from './roster-process.ts';
+import type { RosterProcess } from './roster-process.ts';
+import { ADMIN, startService, type Service } from './start-service.ts';
 
 /** Data rows of the imported file: enough for the worker to need a few seconds. */
 const ROWS = 6000;
 /** Rows per batch: the import commits (and shows progress) 30 times. */
 const BATCH_SIZE = 200;
-const ADMIN = { email: 'e2e-admin@example.com', password: 'e2e-password-0123456789' };
 
 type Json = Record<string, unknown>;
 
@@ -32,8 +29,7 @@ const title = TEST_DATABASE_URL
 
 suite(title, () => {
   const file = contactFile(ROWS);
-  let database: TestDatabase | undefined;
-  let dataDir: string | undefined;
+  let service: Service | undefined;
   let serve: RosterProcess | undefined;
   let worker: RosterProcess | undefined;
   let base = '';
@@ -41,38 +37,19 @@ suite(title, () => {
   let importId = '';
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'roster-e2e-'));
-    const env = {
-      DATABASE_URL: database.url,
-      ROSTER_SECRET: randomBytes(32).toString('hex'),
-      ROSTER_DATA_DIR: dataDir,
-      ROSTER_ADMIN_EMAIL: ADMIN.email,
-      ROSTER_ADMIN_PASSWORD: ADMIN.password,
-      LOG_LEVEL: 'info',
-      // Local files: the two processes share the folder, as they would share a bucket.
-      S3_BUCKET: '',
-    };
-    serve = startRoster('serve', ['serve'], {
-      ...env,
-      ROSTER_HOST: '127.0.0.1',
-      ROSTER_PORT: '0',
-      ROSTER_WORKERS: '0',
-    });
-    const [, address] = await serve.waitFor(/Roster is running on (http:\/\/[^\s]+)/, 60_000);
-    base = address ?? '';
-    // Only then the worker: started together on an empty database, the two race creating the
-    // job queue and one of them fails to start (a known bug: see concurrent-start.test.ts).
-    worker = startRoster('worker', ['worker'], { ...env, ROSTER_WORKERS: '2' });
+    service = await startService('roster-e2e-');
+    serve = service.serve;
+    base = service.base;
+    // Only then the worker, so its log shows only the jobs (starting together is tested in
+    // concurrent-start.test.ts).
+    worker = service.startWorker('worker', { ROSTER_WORKERS: '2' });
     await worker.waitFor(/"msg":"worker started"/, 60_000);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.allSettled([serve?.stop(), worker?.stop()]);
-    await database?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await service?.stop();
   }, 60_000);
 
   beforeEach((ctx) => {

@@ -5,16 +5,13 @@
  * queues; worker A runs the import until it is killed, worker B finishes it. The outcome must be
  * the one an uninterrupted import reaches: exact counters, each contact once, each issue once.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/backends.ts';
+import { TEST_DATABASE_URL } from '../support/backends.ts';
 import { contactFile } from './contact-file.ts';
 import { readSse, type SseEvent } from './read-sse.ts';
-import { startRoster, type RosterProcess } from './roster-process.ts';
+import type { RosterProcess } from './roster-process.ts';
+import { ADMIN, startService, type Service } from './start-service.ts';
 
 /** Data rows: with small batches the import takes seconds, so it can be caught half done. */
 const ROWS = 30_000;
@@ -24,7 +21,6 @@ const LEASE_SECONDS = 5;
 const REAP_INTERVAL_SECONDS = 1;
 /** Longest wait for the import to end after worker A is killed (lease + reap + poll + the rest). */
 const TAKEOVER_BUDGET_MS = 45_000;
-const ADMIN = { email: 'e2e-admin@example.com', password: 'e2e-password-0123456789' };
 
 type Json = Record<string, unknown>;
 
@@ -41,9 +37,7 @@ const title = TEST_DATABASE_URL
 
 suite(title, () => {
   const file = contactFile(ROWS, 'takeover.example.com');
-  let database: TestDatabase | undefined;
-  let dataDir: string | undefined;
-  let env: Record<string, string> = {};
+  let service: Service | undefined;
   let serve: RosterProcess | undefined;
   let workerA: RosterProcess | undefined;
   let workerB: RosterProcess | undefined;
@@ -51,34 +45,16 @@ suite(title, () => {
   let apiKey = '';
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'roster-e2e-takeover-'));
-    env = {
-      DATABASE_URL: database.url,
-      ROSTER_SECRET: randomBytes(32).toString('hex'),
-      ROSTER_DATA_DIR: dataDir,
-      ROSTER_ADMIN_EMAIL: ADMIN.email,
-      ROSTER_ADMIN_PASSWORD: ADMIN.password,
-      LOG_LEVEL: 'info',
-      S3_BUCKET: '',
-    };
-    serve = startRoster('serve', ['serve'], {
-      ...env,
-      ROSTER_HOST: '127.0.0.1',
-      ROSTER_PORT: '0',
-      ROSTER_WORKERS: '0',
-    });
-    const [, address] = await serve.waitFor(/Roster is running on (http:\/\/[^\s]+)/, 60_000);
-    base = address ?? '';
+    service = await startService('roster-e2e-takeover-');
+    serve = service.serve;
+    base = service.base;
     workerA = startWorker('worker A');
     await workerA.waitFor(/"msg":"worker started"/, 60_000);
     apiKey = await createApiKey(base);
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.allSettled([serve?.stop(), workerA?.stop(), workerB?.stop()]);
-    await database?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await service?.stop();
   }, 60_000);
 
   beforeEach((ctx) => {
@@ -89,8 +65,7 @@ suite(title, () => {
   });
 
   function startWorker(name: string): RosterProcess {
-    return startRoster(name, ['worker'], {
-      ...env,
+    return service!.startWorker(name, {
       ROSTER_WORKERS: '1',
       ROSTER_LEASE_SECONDS: String(LEASE_SECONDS),
       ROSTER_REAP_INTERVAL_SECONDS: String(REAP_INTERVAL_SECONDS),
@@ -113,7 +88,7 @@ suite(title, () => {
 
   /** pg-boss's jobs for an import (what a stuck import is waiting on). */
   async function queueJobs(importId: string): Promise<Json[]> {
-    const client = new pg.Client({ connectionString: database?.url });
+    const client = new pg.Client({ connectionString: service?.database.url });
     await client.connect();
     try {
       const jobs = await client.query<Json>(
@@ -221,7 +196,7 @@ suite(title, () => {
     // write again what A had committed.
     const listed = await call('GET', '/api/contacts?count=true&limit=1');
     expect(listed['total']).toBe(file.counters.created);
-    const client = new pg.Client({ connectionString: database?.url });
+    const client = new pg.Client({ connectionString: service?.database.url });
     await client.connect();
     try {
       const contacts = await client.query<{ n: string; emails: string }>(
