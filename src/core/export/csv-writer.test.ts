@@ -1,7 +1,7 @@
-import { EventEmitter } from 'node:events';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
+import { MemorySink } from '../../../test/support/memory-sink.ts';
 import { bytesSource } from '../model/byte-source.ts';
 import type { CustomFieldDef } from '../model/fields.ts';
 import { collectRecords } from '../model/record.ts';
@@ -9,7 +9,7 @@ import { openTable } from '../read/open-table.ts';
 import { buildTransformPlan, transformRow } from '../transform/index.ts';
 import { createCsvWriter } from './csv-writer.ts';
 import { selectColumns } from './select-columns.ts';
-import type { ByteSink, ExportContact, ExportLayout } from './types.ts';
+import type { ExportContact, ExportLayout } from './types.ts';
 
 const CUSTOM: CustomFieldDef[] = [
   { key: 'plan', label: 'Plan', type: 'select', options: ['Free', 'Pro'] },
@@ -18,38 +18,6 @@ const CUSTOM: CustomFieldDef[] = [
   { key: 'renewal', label: 'Renewal', type: 'date' },
   { key: 'trial', label: 'Trial', type: 'boolean' },
 ];
-
-/** A sink that keeps what it is given; with `pressure` every write asks the writer to wait. */
-class MemorySink extends EventEmitter implements ByteSink {
-  chunks: Buffer[] = [];
-  ended = false;
-  waiting = false;
-  constructor(private readonly pressure = false) {
-    super();
-  }
-  write(chunk: Uint8Array | string): boolean {
-    if (this.waiting) throw new Error('write before drain');
-    this.chunks.push(Buffer.from(chunk));
-    if (!this.pressure) return true;
-    this.waiting = true;
-    setTimeout(() => {
-      this.waiting = false;
-      this.emit('drain');
-    }, 1);
-    return false;
-  }
-  end(callback?: () => void): this {
-    this.ended = true;
-    callback?.();
-    return this;
-  }
-  get text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-  get size(): number {
-    return this.chunks.reduce((n, c) => n + c.byteLength, 0);
-  }
-}
 
 function contact(n: number, over: Partial<ExportContact['fields']> = {}): ExportContact {
   return {

@@ -1,5 +1,5 @@
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { MemorySink } from '../../../test/support/memory-sink.ts';
 import type { CustomFieldDef } from '../model/fields.ts';
 import { createJsonWriter, createNdjsonWriter } from './json-writer.ts';
 import { selectColumns } from './select-columns.ts';
@@ -10,36 +10,6 @@ const CUSTOM: CustomFieldDef[] = [
   { key: 'channels', label: 'Channels', type: 'multi_select', options: ['Email', 'SMS'] },
   { key: 'seats', label: 'Seats', type: 'number' },
 ];
-
-/** A sink that keeps what it is given; with `pressure` every write asks the writer to wait. */
-class MemorySink extends EventEmitter implements ByteSink {
-  chunks: Buffer[] = [];
-  waiting = false;
-  constructor(private readonly pressure = false) {
-    super();
-  }
-  write(chunk: Uint8Array | string): boolean {
-    if (this.waiting) throw new Error('write before drain');
-    this.chunks.push(Buffer.from(chunk));
-    if (!this.pressure) return true;
-    this.waiting = true;
-    setTimeout(() => {
-      this.waiting = false;
-      this.emit('drain');
-    }, 1);
-    return false;
-  }
-  end(callback?: () => void): this {
-    callback?.();
-    return this;
-  }
-  get text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-  get size(): number {
-    return this.chunks.reduce((n, c) => n + c.byteLength, 0);
-  }
-}
 
 function contact(n: number): ExportContact {
   return {
