@@ -23,6 +23,7 @@ import type { ObjectStore } from '../files/object-store.ts';
 import type { Database } from '../store/schema.ts';
 import { installAuthentication } from './plugins/authenticate.ts';
 import { installErrorHandler } from './plugins/error-handler.ts';
+import { installTenantScope } from './plugins/tenant-scope.ts';
 import { registerRoutes } from './routes/index.ts';
 
 /** What the routes hand to background jobs. */
@@ -117,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   installAuthentication(app, deps.db);
+  installTenantScope(app);
   await registerRoutes(app, deps);
   return app;
 }

@@ -18,6 +18,7 @@ import type { ObjectStore } from '../files/object-store.ts';
 import type { OpenDatabase } from '../store/connection.ts';
 import { claimLease, releaseLease, renewLease, type LeasedTable } from '../store/job-leases.ts';
 import type { Database } from '../store/schema.ts';
+import { runOutsideTenantScope } from '../store/tenant-scope.ts';
 
 /** The queues Roster uses. */
 export const QUEUES = {
@@ -142,6 +143,13 @@ async function ensureQueue(boss: PgBoss, queue: PgBoss.Queue): Promise<void> {
  * new PgBoss({ db: adapterFor(open) });
  */
 export function adapterFor(open: OpenDatabase): PgBoss.Db {
+  const db = adapterOver(open);
+  // pg-boss's tables belong to no tenant: a request that queues a job does that part as Roster's
+  // own database user, outside the request's row-level security scope (tenant-scope.ts).
+  return { executeSql: (text, values) => runOutsideTenantScope(() => db.executeSql(text, values)) };
+}
+
+function adapterOver(open: OpenDatabase): PgBoss.Db {
   const raw = open.raw;
   if (raw.kind === 'postgres') {
     return {

@@ -25,6 +25,7 @@ import {
 } from 'kysely';
 import type { Pool } from 'pg';
 import { readCursorPages } from './cursor-pages.ts';
+import { enterTenantScope, leaveTenantScope } from './tenant-scope.ts';
 
 export interface PgPoolDialectConfig {
   pool: Pool;
@@ -63,7 +64,10 @@ export class PgPoolDialect implements Dialect {
 /** Kysely's PostgresConnection, a class it does not export. */
 type InnerConnection = Parameters<PostgresDriver['releaseConnection']>[0];
 
-/** Delegates to Kysely's PostgresDriver and tracks whether each connection is in a transaction. */
+/**
+ * Delegates to Kysely's PostgresDriver, tracks whether each connection is in a transaction, and
+ * applies the caller's tenant scope (tenant-scope.ts) for as long as it holds a connection.
+ */
 class PgPoolDriver implements Driver {
   readonly #inner: PostgresDriver;
 
@@ -76,11 +80,21 @@ class PgPoolDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new CursorConnection(await this.#inner.acquireConnection());
+    const inner = await this.#inner.acquireConnection();
+    try {
+      await enterTenantScope(inner);
+    } catch (err) {
+      await this.#inner.releaseConnection(inner as InnerConnection);
+      throw err;
+    }
+    return new CursorConnection(inner);
   }
 
-  releaseConnection(connection: DatabaseConnection): Promise<void> {
-    return this.#inner.releaseConnection(unwrap(connection).inner as InnerConnection);
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    const inner = unwrap(connection).inner;
+    // If leaving fails the connection stays marked, and its next holder leaves the scope first.
+    await leaveTenantScope(inner).catch(() => undefined);
+    await this.#inner.releaseConnection(inner as InnerConnection);
   }
 
   async beginTransaction(

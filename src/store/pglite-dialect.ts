@@ -29,6 +29,7 @@ import {
 } from 'kysely';
 import { readCursorPages } from './cursor-pages.ts';
 import { Mutex } from './mutex.ts';
+import { enterTenantScope, leaveTenantScope } from './tenant-scope.ts';
 
 export interface PGliteDialectConfig {
   /** An open (or opening) PGlite instance. The dialect closes it when Kysely is destroyed. */
@@ -89,6 +90,13 @@ export class PGliteDriver implements Driver {
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const release = await this.#mutex.lock();
+    try {
+      // The caller's tenant scope (tenant-scope.ts) holds for as long as it holds the connection.
+      await enterTenantScope(this.#connection);
+    } catch (err) {
+      release();
+      throw err;
+    }
     this.#release = release;
     return this.#connection;
   }
@@ -96,6 +104,8 @@ export class PGliteDriver implements Driver {
   async releaseConnection(): Promise<void> {
     const release = this.#release;
     this.#release = undefined;
+    // If leaving fails the connection stays marked, and its next holder leaves the scope first.
+    await leaveTenantScope(this.#connection).catch(() => undefined);
     release?.();
   }
 

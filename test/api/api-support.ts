@@ -60,6 +60,8 @@ export async function testApi(
   db: Kysely<Database>,
   jobs: JobStarter = recordedJobs(),
   settings: Partial<Parameters<typeof buildApp>[0]['settings']> = {},
+  /** Adds test-only routes before the app is ready. */
+  extend: (app: App) => void = () => undefined,
 ): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'roster-api-'));
   const files = new LocalFolderStore(dir, 'test-signing-secret-0123456789');
@@ -75,6 +77,7 @@ export async function testApi(
       ...settings,
     },
   });
+  extend(app);
   await app.ready();
   return {
     app,

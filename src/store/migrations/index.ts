@@ -6,11 +6,13 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initialSchema from './0001-initial-schema.ts';
 import * as importJournal from './0002-import-journal.ts';
 import * as service from './0003-service.ts';
+import * as rowLevelSecurity from './0004-row-level-security.ts';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial-schema': initialSchema,
   '0002-import-journal': importJournal,
   '0003-service': service,
+  '0004-row-level-security': rowLevelSecurity,
 };
 
 /**
