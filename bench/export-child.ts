@@ -63,7 +63,7 @@ if (FORMATS.includes(mode)) {
     sink,
     { fileName: `contacts.${mode}`, storageKey: file },
     undefined,
-    { backend: open.backend },
+    { raw: open.raw },
   );
   rows = result.rows;
 } else if (mode === 'floor') {
@@ -91,7 +91,7 @@ if (FORMATS.includes(mode)) {
   }
 } else if (mode === 'pages') {
   rows = 0;
-  const pages = exportPages(open.db, tenant.id, {}, 2000, { backend: open.backend });
+  const pages = exportPages(open.db, tenant.id, {}, 2000, { raw: open.raw });
   for await (const page of pages) rows += page.length;
   writeFileSync(file, '');
 } else {

@@ -45,7 +45,7 @@ export function registerExport(program: Command): void {
       const path = flags.out === '-' ? null : resolve(flags.out ?? `contacts-export.${format}`);
       const ids = flags.ids === undefined ? undefined : contactIds(flags.ids);
       const progress = progressBar(flags.json === true || path === null);
-      const result = await withTenant(flags.tenant, async ({ db, tenantId }) => {
+      const result = await withTenant(flags.tenant, async ({ db, raw, tenantId }) => {
         const stream = path === null ? process.stdout : createWriteStream(path);
         const done = await runExport(
           db,
@@ -64,6 +64,7 @@ export function registerExport(program: Command): void {
             storageKey: path === null ? 'stdout:' : `file:${path}`,
           },
           progress.update,
+          { raw },
         ).finally(progress.stop);
         if (path !== null) await finished(stream);
         return done;

@@ -1,13 +1,15 @@
 import type { Kysely } from 'kysely';
 import { RosterError } from '../core/errors.ts';
 import { loadConfig } from '../config.ts';
-import { openDatabase } from '../store/connection.ts';
+import { openDatabase, type RawClient } from '../store/connection.ts';
 import { migrateToLatest } from '../store/migrate.ts';
 import type { Database } from '../store/schema.ts';
 import { findTenantByName } from '../store/tenants.ts';
 
 export interface TenantContext {
   db: Kysely<Database>;
+  /** The driver under `db`, for what needs it (an export's COPY). */
+  raw: RawClient;
   tenantId: string;
 }
 
@@ -25,7 +27,7 @@ export async function withTenant<T>(
     await migrateToLatest(handle.db);
     const tenant = await findTenantByName(handle.db, tenantName);
     if (!tenant) throw new RosterError('NOT_FOUND', `No tenant named "${tenantName}"`);
-    return await fn({ db: handle.db, tenantId: tenant.id });
+    return await fn({ db: handle.db, raw: handle.raw, tenantId: tenant.id });
   } finally {
     await handle.close();
   }

@@ -113,12 +113,21 @@ export async function handleExportJob(
     const key = exportKey(tenantId, exportId, request.format);
     const out = ctx.files.openWriter(key, { contentType: CONTENT_TYPES[request.format] });
     try {
-      await writeExport(ctx.db, tenantId, exportId, prepared, out.sink, {
-        fileName: `contacts-${new Date().toISOString().slice(0, 10)}.${request.format}`,
-        storageKey: key,
-        stored: () => out.done(),
-        ...(ctx.exportTtlDays !== undefined ? { ttlDays: ctx.exportTtlDays } : {}),
-      });
+      await writeExport(
+        ctx.db,
+        tenantId,
+        exportId,
+        prepared,
+        out.sink,
+        {
+          fileName: `contacts-${new Date().toISOString().slice(0, 10)}.${request.format}`,
+          storageKey: key,
+          stored: () => out.done(),
+          ...(ctx.exportTtlDays !== undefined ? { ttlDays: ctx.exportTtlDays } : {}),
+        },
+        undefined,
+        { raw: ctx.raw },
+      );
     } catch (err) {
       await out.abort(err instanceof Error ? err : new Error(String(err)));
       throw err;

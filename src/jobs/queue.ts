@@ -15,7 +15,7 @@ import { sql, type Kysely } from 'kysely';
 import PgBoss from 'pg-boss';
 import { isRosterError } from '../core/errors.ts';
 import type { ObjectStore } from '../files/object-store.ts';
-import type { OpenDatabase } from '../store/connection.ts';
+import type { OpenDatabase, RawClient } from '../store/connection.ts';
 import { claimLease, releaseLease, renewLease, type LeasedTable } from '../store/job-leases.ts';
 import type { Database } from '../store/schema.ts';
 import { runOutsideTenantScope } from '../store/tenant-scope.ts';
@@ -204,6 +204,8 @@ export interface JobLogger {
 
 export interface JobContext {
   db: Kysely<Database>;
+  /** The driver under `db`: exports read PostgreSQL with COPY through it. */
+  raw?: RawClient;
   queue: Queue;
   files: JobFiles;
   /** This worker's name in lease_owner (unique per process). */

@@ -18,11 +18,10 @@ import {
 import { createXlsxWriter } from '../core/export/xlsx-writer.ts';
 import type { CustomFieldDef } from '../core/model/fields.ts';
 import { listCustomFields } from '../store/custom-fields.ts';
-import type { Backend } from '../store/connection.ts';
+import type { RawClient } from '../store/connection.ts';
 import {
   EXPORT_FILTER_PARAM_OFFSET,
   countSelection,
-  databaseBackend,
   exportPages,
   type ExportSelection,
 } from '../store/export-contacts.ts';
@@ -58,11 +57,10 @@ export interface ExportProgress {
 /** How an export runs, besides what it exports. */
 export interface ExportRunOptions {
   /**
-   * The backend `db` runs on (`OpenDatabase.backend`): on PostgreSQL the contacts are read from
-   * one snapshot through a cursor, on PGlite in keyset pages (see exportPages). Asked of the
-   * database when not given.
+   * The driver under `db` (`OpenDatabase.raw`): with a PostgreSQL pool the contacts are read from
+   * one snapshot with COPY; on PGlite, or without it, in keyset pages (see exportPages).
    */
-  backend?: Backend;
+  raw?: RawClient;
 }
 
 export interface ExportResult {
@@ -197,7 +195,6 @@ export async function writeExport(
 ): Promise<ExportResult> {
   const { request, columns, customFields, selection } = prepared;
   try {
-    const backend = options.backend ?? (await databaseBackend(db));
     const segments = await segmentSummaries(db, tenantId);
     const writer = createWriter(
       request.format,
@@ -209,7 +206,7 @@ export async function writeExport(
     const total = onProgress ? await countSelection(db, tenantId, selection) : 0;
     let rows = 0;
     onProgress?.({ rows, total });
-    for await (const page of exportPages(db, tenantId, selection, 2000, { backend })) {
+    for await (const page of exportPages(db, tenantId, selection, 2000, { raw: options.raw })) {
       await writer.writePage(page);
       rows += page.length;
       onProgress?.({ rows, total: Math.max(total, rows) });

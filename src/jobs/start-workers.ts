@@ -74,6 +74,7 @@ export async function startWorkers(opts: StartWorkersOptions): Promise<Workers> 
   const stopping = new AbortController();
   const ctx: JobContext = {
     db: opts.open.db,
+    raw: opts.open.raw,
     queue,
     files: opts.files,
     workerId,

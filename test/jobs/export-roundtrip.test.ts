@@ -13,6 +13,7 @@ import { createImportJob } from '../../src/jobs/create-import.ts';
 import { runImport } from '../../src/jobs/run-import.ts';
 import { countSegment } from '../../src/jobs/segments.ts';
 import { listCustomFields } from '../../src/store/custom-fields.ts';
+import type { RawClient } from '../../src/store/connection.ts';
 import { listSegments, saveFilterSegment } from '../../src/store/segments.ts';
 
 async function exportBytes(
@@ -20,6 +21,7 @@ async function exportBytes(
   tenantId: string,
   format: ExportFormat,
   where?: string,
+  raw?: RawClient,
 ): Promise<{ bytes: Buffer; rows: number }> {
   const sink = new PassThrough();
   const chunks: Buffer[] = [];
@@ -31,12 +33,14 @@ async function exportBytes(
     { format, ...(where !== undefined ? { where } : {}) },
     sink,
     { fileName: `x.${format}`, storageKey: 'memory:' },
+    undefined,
+    { raw },
   );
   await done;
   return { bytes: Buffer.concat(chunks), rows: result.rows };
 }
 
-describeEachBackend('export → import round trip', (getDb) => {
+describeEachBackend('export → import round trip', (getDb, ctx) => {
   it('re-imports every format onto the same contacts without changing one', async () => {
     const db = getDb();
     const tenantId = await freshTenant(db);
@@ -50,7 +54,7 @@ describeEachBackend('export → import round trip', (getDb) => {
     const before = await contactsOf(db, tenantId);
 
     for (const format of ['csv', 'xlsx', 'json'] as const) {
-      const { bytes, rows } = await exportBytes(db, tenantId, format);
+      const { bytes, rows } = await exportBytes(db, tenantId, format, undefined, ctx.handle().raw);
       expect(rows).toBe(3);
       const source = bytesSource(`export.${format}`, bytes);
       const { job } = await createImportJob(
@@ -88,6 +92,7 @@ describeEachBackend('export → import round trip', (getDb) => {
       tenantId,
       'json',
       'lead_score > 50 and tags contains "vip"',
+      ctx.handle().raw,
     );
     expect(rows).toBe(1);
     const parsed = JSON.parse(bytes.toString('utf8')) as { email: string }[];
@@ -95,7 +100,7 @@ describeEachBackend('export → import round trip', (getDb) => {
   });
 });
 
-describeEachBackend('segments', (getDb) => {
+describeEachBackend('segments', (getDb, ctx) => {
   it('count static members and saved-filter matches, and export a saved filter by name', async () => {
     const db = getDb();
     const tenantId = await freshTenant(db);
@@ -120,6 +125,8 @@ describeEachBackend('segments', (getDb) => {
       { format: 'ndjson', segment: 'Hot', where: 'email != "c@x.com"' },
       sink,
       { fileName: 'hot.ndjson', storageKey: 'memory:' },
+      undefined,
+      { raw: ctx.handle().raw },
     );
     await ended;
     expect(result.rows).toBe(1);

@@ -121,7 +121,7 @@ describeEachBackend('export: reading contacts page by page', (getDb, ctx) => {
       .select(['id', 'created_at', 'updated_at', 'last_activity_at', 'email_consent_at'])
       .where('tenant_id', '=', tenantId)
       .execute();
-    const read = (await collect(exportPages(db, tenantId, {}, 2000, { backend: ctx.backend })))
+    const read = (await collect(exportPages(db, tenantId, {}, 2000, { raw: ctx.handle().raw })))
       .flat()
       .sort(byId);
     expect(read.map((c) => c.id)).toEqual(stored.map((s) => s.id).sort());
@@ -146,7 +146,7 @@ describeEachBackend('export: reading contacts page by page', (getDb, ctx) => {
       segment: 'Zeta',
     });
     await importCsv(db, tenantId, 'email\nc1@x.com\nc2@x.com\n', { segment: 'Alpha' });
-    const mode = { backend: ctx.backend };
+    const mode = { raw: ctx.handle().raw };
     const keyset = (await collect(exportPages(db, tenantId, {}, 3))).flat();
     const pages = await collect(exportPages(db, tenantId, {}, 3, mode));
     expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
@@ -190,7 +190,7 @@ describeEachBackend('export: reading contacts page by page', (getDb, ctx) => {
 
       const seen: ExportContact[] = [];
       let pageCount = 0;
-      for await (const page of exportPages(db, tenantId, {}, 3, { backend: 'postgres' })) {
+      for await (const page of exportPages(db, tenantId, {}, 3, { raw: ctx.handle().raw })) {
         seen.push(...page);
         pageCount++;
         if (pageCount !== 1) continue;
@@ -223,7 +223,7 @@ describeEachBackend('export: reading contacts page by page', (getDb, ctx) => {
       expect(new Set(seen.map((c) => c.fields['first_name']))).toEqual(new Set(['Before']));
       expect(seen.sort(byId)).toEqual(before);
 
-      const after = (await collect(exportPages(db, tenantId, {}, 3, { backend: 'postgres' })))
+      const after = (await collect(exportPages(db, tenantId, {}, 3, { raw: ctx.handle().raw })))
         .flat()
         .sort(byId);
       expect(after).toHaveLength(11);
@@ -231,4 +231,99 @@ describeEachBackend('export: reading contacts page by page', (getDb, ctx) => {
       expect(after.find((c) => c.fields['email'] === 'new@x.com')!.segments).toEqual(['Before']);
     },
   );
+});
+
+describeEachBackend('export: values that need care in COPY text', (getDb, ctx) => {
+  it('reads nulls, escapes, array quoting, unicode and nested jsonb as the driver does', async () => {
+    const db = getDb();
+    const tenantId = await freshTenant(db);
+    const nasty = {
+      first_name: 'tab\there',
+      last_name: 'line\nbreak\r\nand CR',
+      company: 'back\\slash \\N "quoted", {braced}',
+      notes: '\\',
+      city: 'Zoë 東京 🙂',
+      country: 'NULL',
+      street: '',
+      phone: null,
+      tags: ['a,b', 'c d', '{x}', 'q"t', 'back\\slash', 'NULL', '', 'tab\tin', 'Zoë'],
+      email_additional: [],
+      phone_additional: ['+1 415\n555'],
+      lead_score: -7,
+      birthday: '1990-04-01',
+      bounced: true,
+      emails_sent: 2147483647,
+      last_opened_at: new Date('2025-10-01T10:00:00.123Z'),
+      email_consent_status: 'opted_in' as const,
+      email_consent_at: new Date('2025-01-02T03:04:05.006Z'),
+      email_consent_source: 'form\t"signup"',
+      custom: JSON.stringify({
+        plan: 'pro\\max',
+        seats: 12.5,
+        trial: false,
+        interests: ['ai', 'x,y', 'q"t'],
+        nested: { deep: ['a\tb', { n: null }] },
+        gone: null,
+      }),
+    };
+    const inserted = await db
+      .insertInto('contacts')
+      .values([
+        { tenant_id: tenantId, email: 'nasty@x.com', ...nasty },
+        { tenant_id: tenantId, email: null },
+      ])
+      .returning('id')
+      .execute();
+    const segment = await db
+      .insertInto('segments')
+      .values({ tenant_id: tenantId, name: 'Seg, "with" {odd}\\chars\t' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('segment_members')
+      .values({ tenant_id: tenantId, segment_id: segment.id, contact_id: inserted[0]!.id })
+      .execute();
+
+    const keyset = (await collect(exportPages(db, tenantId, {}))).flat();
+    const read = (await collect(exportPages(db, tenantId, {}, 1, { raw: ctx.handle().raw })))
+      .flat()
+      .sort(byId);
+    expect(read).toEqual(keyset);
+    const c = read.find((x) => x.fields['email'] === 'nasty@x.com')!;
+    expect(c.fields).toMatchObject({
+      first_name: nasty.first_name,
+      last_name: nasty.last_name,
+      company: nasty.company,
+      notes: '\\',
+      city: nasty.city,
+      country: 'NULL',
+      street: '',
+      phone: null,
+      tags: nasty.tags,
+      email_additional: [],
+      phone_additional: nasty.phone_additional,
+      lead_score: -7,
+      birthday: '1990-04-01',
+      bounced: true,
+      emails_sent: 2147483647,
+      last_opened_at: '2025-10-01T10:00:00.123Z',
+    });
+    expect(c.custom).toEqual({
+      plan: 'pro\\max',
+      seats: 12.5,
+      trial: false,
+      interests: ['ai', 'x,y', 'q"t'],
+      nested: JSON.stringify({ deep: ['a\tb', { n: null }] }),
+    });
+    expect(c.consent.email).toEqual({
+      status: 'opted_in',
+      at: '2025-01-02T03:04:05.006Z',
+      source: 'form\t"signup"',
+    });
+    expect(c.segments).toEqual(['Seg, "with" {odd}\\chars\t']);
+    const blank = read.find((x) => x.fields['email'] === null)!;
+    expect(blank.fields).toMatchObject({ first_name: null, tags: [], lead_score: null });
+    expect(blank.segments).toEqual([]);
+    expect(blank.custom).toEqual({});
+  });
 });

@@ -4,6 +4,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { checkFilter, compileFilter, parseFilter } from '../../src/core/filter/index.ts';
 import type { CustomFieldDef } from '../../src/core/model/fields.ts';
 import type { ConsentStatus, Database } from '../../src/store/schema.ts';
+import { inlineParams } from '../../src/store/inline-params.ts';
 import { createTenant } from '../../src/store/tenants.ts';
 import { describeEachBackend } from '../support/backends.ts';
 
@@ -77,13 +78,16 @@ describeEachBackend('filter language compiled to SQL', (getDb) => {
   async function run(db: Kysely<Database>, filter: string): Promise<string[]> {
     const typed = checkFilter(parseFilter(filter), { customFields });
     const compiled = compileFilter(typed, { paramOffset: 1 });
-    const result = await db.executeQuery<{ email: string }>(
-      CompiledQuery.raw(
-        `select c.email from contacts c where c.tenant_id = $1 and (${compiled.sql}) order by c.email`,
-        [tenantId, ...compiled.params],
-      ),
+    const text = `select c.email from contacts c where c.tenant_id = $1 and (${compiled.sql}) order by c.email`;
+    const params = [tenantId, ...compiled.params];
+    const result = await db.executeQuery<{ email: string }>(CompiledQuery.raw(text, params));
+    const emails = result.rows.map((r) => r.email);
+    // The same with the values written into the text, as an export's COPY sends it.
+    const inlined = await db.executeQuery<{ email: string }>(
+      CompiledQuery.raw(inlineParams(text, params)),
     );
-    return result.rows.map((r) => r.email);
+    expect(inlined.rows.map((r) => r.email)).toEqual(emails);
+    return emails;
   }
 
   beforeAll(async () => {
