@@ -91,7 +91,7 @@ if (FORMATS.includes(mode)) {
   }
 } else if (mode === 'pages') {
   rows = 0;
-  const pages = exportPages(open.db, tenant.id, {}, 2000, { raw: open.raw });
+  const pages = exportPages(open.db, tenant.id, {}, undefined, { raw: open.raw });
   for await (const page of pages) rows += page.length;
   writeFileSync(file, '');
 } else {

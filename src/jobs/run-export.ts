@@ -206,7 +206,9 @@ export async function writeExport(
     const total = onProgress ? await countSelection(db, tenantId, selection) : 0;
     let rows = 0;
     onProgress?.({ rows, total });
-    for await (const page of exportPages(db, tenantId, selection, 2000, { raw: options.raw })) {
+    for await (const page of exportPages(db, tenantId, selection, undefined, {
+      raw: options.raw,
+    })) {
       await writer.writePage(page);
       rows += page.length;
       onProgress?.({ rows, total: Math.max(total, rows) });

@@ -3,14 +3,18 @@
  */
 import type { FieldValue } from '../model/contact.ts';
 import { guardFormula } from '../transform/clean-text.ts';
+import { ChunkBuilder } from './chunk-builder.ts';
 import type { ByteSink, ExportColumn, ExportContact, ExportLayout, ExportWriter } from './types.ts';
 
 /** The separator of list cells: the first one Roster's importer splits on. */
 export const CSV_LIST_SEPARATOR = '|';
 
+/** What a page's buffer starts with: a page of 500 default CSV rows is ~100 KB. */
+const PAGE_BYTES = 256 << 10;
+
 /** Writes to a sink, counting bytes and waiting for `drain` whenever the sink asks to. */
 export interface SinkWriter {
-  write(text: string): Promise<void>;
+  write(data: string | Uint8Array): Promise<void>;
   end(): Promise<{ bytes: number }>;
 }
 
@@ -26,9 +30,9 @@ export interface SinkWriter {
 export function sinkWriter(sink: ByteSink): SinkWriter {
   let bytes = 0;
   return {
-    async write(text) {
-      if (text === '') return;
-      const chunk = Buffer.from(text, 'utf8');
+    async write(data) {
+      if (data.length === 0) return;
+      const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
       bytes += chunk.byteLength;
       if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', resolve));
     },
@@ -79,6 +83,7 @@ export function createCsvWriter(
 ): ExportWriter {
   const out = sinkWriter(sink);
   const columns = layout.columns;
+  const chunk = new ChunkBuilder(PAGE_BYTES);
   let started = false;
 
   const start = async (): Promise<void> => {
@@ -92,12 +97,17 @@ export function createCsvWriter(
     async writePage(contacts) {
       await start();
       if (contacts.length === 0) return;
-      // Rows joined once: cheaper than csv-stringify's per-field option checks (measured 3x on
-      // 100,000 contacts x 33 columns) and than a page-long string built by `+=`.
-      const rows = contacts.map((contact) =>
-        csvRecord(columns.map((column) => cell(column, contact))),
-      );
-      await out.write(rows.join(''));
+      // Written by hand: cheaper than csv-stringify's per-field option checks (measured 3x on
+      // 100,000 contacts x 33 columns); each row goes into bytes at once (chunk-builder.ts).
+      for (const contact of contacts) {
+        let line = '';
+        for (let i = 0; i < columns.length; i++) {
+          if (i > 0) line += ',';
+          line += csvField(cell(columns[i]!, contact));
+        }
+        chunk.append(`${line}\r\n`);
+      }
+      await out.write(chunk.take());
     },
     async finish() {
       await start();

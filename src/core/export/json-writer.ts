@@ -3,8 +3,12 @@
  * Export": camelCase standard fields, `tags` array, `customFields`, `segments`, `consent`).
  */
 import type { FieldValue } from '../model/contact.ts';
+import { ChunkBuilder } from './chunk-builder.ts';
 import { sinkWriter } from './csv-writer.ts';
 import type { ByteSink, ExportContact, ExportLayout, ExportWriter } from './types.ts';
+
+/** What a page's buffer starts with: a page of 500 default objects is ~450 KB. */
+const PAGE_BYTES = 512 << 10;
 
 type JsonValue = FieldValue | JsonObject;
 interface JsonObject {
@@ -61,15 +65,18 @@ export function contactObject(contact: ExportContact, layout: ExportLayout): Jso
  */
 export function createJsonWriter(sink: ByteSink, layout: ExportLayout): ExportWriter {
   const out = sinkWriter(sink);
+  const chunk = new ChunkBuilder(PAGE_BYTES);
   let count = 0;
   return {
     async writePage(contacts) {
-      let text = '';
+      // Each object into bytes at once (chunk-builder.ts).
       for (const contact of contacts) {
-        text += (count === 0 ? '[\n' : ',\n') + JSON.stringify(contactObject(contact, layout));
+        chunk.append(
+          (count === 0 ? '[\n' : ',\n') + JSON.stringify(contactObject(contact, layout)),
+        );
         count++;
       }
-      await out.write(text);
+      await out.write(chunk.take());
     },
     async finish() {
       await out.write(count === 0 ? '[]\n' : '\n]\n');
@@ -88,11 +95,12 @@ export function createJsonWriter(sink: ByteSink, layout: ExportLayout): ExportWr
  */
 export function createNdjsonWriter(sink: ByteSink, layout: ExportLayout): ExportWriter {
   const out = sinkWriter(sink);
+  const chunk = new ChunkBuilder(PAGE_BYTES);
   return {
     async writePage(contacts) {
-      let text = '';
-      for (const contact of contacts) text += JSON.stringify(contactObject(contact, layout)) + '\n';
-      await out.write(text);
+      for (const contact of contacts)
+        chunk.append(JSON.stringify(contactObject(contact, layout)) + '\n');
+      await out.write(chunk.take());
     },
     finish() {
       return out.end();
