@@ -10,6 +10,7 @@ import { sql, type Kysely } from 'kysely';
 import { isUuid, randomSecret, sha256Hex } from '../auth/tokens.ts';
 import { RosterError } from '../core/errors.ts';
 import { SQLSTATE, hasSqlState } from './pg-errors.ts';
+import { announceRevocation } from './revocations.ts';
 import type { Database } from './schema.ts';
 import { findUser, parseRole, type AccountRole } from './users.ts';
 
@@ -49,6 +50,8 @@ export interface ApiKeyAuth {
   apiKeyId: string;
   userId: string | null;
   role: AccountRole;
+  /** When the key stops working by itself; null: never. */
+  expiresAt: Date | null;
 }
 
 const INFO_COLUMNS = [
@@ -158,6 +161,7 @@ export async function authenticateApiKey(
       'k.id',
       'k.user_id',
       'k.scopes',
+      'k.expires_at',
       'u.role as user_role',
       'u.disabled_at as user_disabled_at',
       sql<boolean>`k.last_used_at is null or k.last_used_at < now() - interval '1 minute'`.as(
@@ -184,7 +188,7 @@ export async function authenticateApiKey(
   }
   const keyRole: AccountRole = row.scopes.includes('admin') ? 'admin' : 'member';
   const role: AccountRole = row.user_id !== null && row.user_role !== 'admin' ? 'member' : keyRole;
-  return { tenantId, apiKeyId: row.id, userId: row.user_id, role };
+  return { tenantId, apiKeyId: row.id, userId: row.user_id, role, expiresAt: row.expires_at };
 }
 
 /**
@@ -205,7 +209,8 @@ export async function listApiKeys(db: Kysely<Database>, tenantId: string): Promi
 }
 
 /**
- * Revokes a key: it stops working at once. Revoking it again keeps the first date. Throws
+ * Revokes a key: it stops working at once (in other processes within their credential cache's
+ * few seconds: api/credential-cache.ts). Revoking it again keeps the first date. Throws
  * 'NOT_FOUND' when the tenant has no such key.
  *
  * @example
@@ -226,6 +231,7 @@ export async function revokeApiKey(
         .executeTakeFirst()
     : undefined;
   if (!row) throw new RosterError('NOT_FOUND', `No API key ${apiKeyId}`, { apiKeyId });
+  announceRevocation({ tenantId, apiKeyId: row.id });
   return toInfo(row);
 }
 

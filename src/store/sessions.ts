@@ -9,6 +9,7 @@
 import { sql, type Kysely } from 'kysely';
 import { isUuid, randomSecret, sameHash, sha256Hex } from '../auth/tokens.ts';
 import { RosterError } from '../core/errors.ts';
+import { announceRevocation } from './revocations.ts';
 import type { Database, UserRole } from './schema.ts';
 
 /** Default time-to-live of a session without use: 14 days. */
@@ -135,6 +136,7 @@ export async function deleteSession(
     .where('tenant_id', '=', tenantId)
     .where('id', '=', sessionId)
     .executeTakeFirst();
+  announceRevocation({ tenantId, sessionId });
   return result.numDeletedRows > 0n;
 }
 
@@ -156,6 +158,7 @@ export async function deleteUserSessions(
     .where('tenant_id', '=', tenantId)
     .where('user_id', '=', userId)
     .executeTakeFirst();
+  announceRevocation({ tenantId, userId });
   return Number(result.numDeletedRows);
 }
 

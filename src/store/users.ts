@@ -9,6 +9,7 @@ import { checkPasswordPolicy, hashPassword, verifyPassword } from '../auth/passw
 import { isUuid, randomSecret } from '../auth/tokens.ts';
 import { RosterError } from '../core/errors.ts';
 import { SQLSTATE, hasSqlState } from './pg-errors.ts';
+import { announceRevocation } from './revocations.ts';
 import type { Database, UserRole } from './schema.ts';
 import { DEFAULT_TENANT_NAME, ensureDefaultTenant } from './tenants.ts';
 
@@ -255,7 +256,11 @@ export async function disableUser(
     return toUser(row);
   };
   // The caller's transaction when there is one (Kysely cannot nest them).
-  return db.isTransaction ? inTransaction(db) : db.transaction().execute(inTransaction);
+  const user = await (db.isTransaction
+    ? inTransaction(db)
+    : db.transaction().execute(inTransaction));
+  announceRevocation({ tenantId, userId: user.id });
+  return user;
 }
 
 export interface FirstAdmin {

@@ -107,6 +107,36 @@ describeEachBackend('API: sign-in, API keys, roles, errors', (getDb) => {
     expect((await api.call(key, { method: 'GET', url: '/api/auth/me' })).statusCode).toBe(401);
   });
 
+  it('refuses the keys and sessions of a disabled user at once, though they were just used', async () => {
+    const u = await api.newTenant();
+    const login = await api.call(null, {
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { tenant: u.name, email: u.memberEmail, password: PASSWORD },
+    });
+    const cookies = {
+      roster_session: login.cookies.find((c) => c.name === 'roster_session')!.value,
+    };
+    const me = () => api.call(u.memberKey, { method: 'GET', url: '/api/auth/me' });
+    const meBySession = () => api.call(null, { method: 'GET', url: '/api/auth/me', cookies });
+    // Used twice: the second answer may come from the cache of verified credentials.
+    for (let i = 0; i < 2; i++) {
+      expect((await me()).statusCode).toBe(200);
+      expect((await meBySession()).statusCode).toBe(200);
+    }
+    const memberId = (await me()).json().user.id as string;
+    const disabled = await api.call(u.adminKey, {
+      method: 'DELETE',
+      url: `/api/users/${memberId}`,
+    });
+    expect(disabled.statusCode).toBeLessThan(300);
+    expect((await me()).statusCode).toBe(401);
+    expect((await meBySession()).statusCode).toBe(401);
+    expect((await api.call(u.adminKey, { method: 'GET', url: '/api/auth/me' })).statusCode).toBe(
+      200,
+    );
+  });
+
   it('names what is wrong in a request that does not match the schema', async () => {
     const res = await api.call(t.adminKey, {
       method: 'POST',

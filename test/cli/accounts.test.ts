@@ -182,6 +182,7 @@ describe('roster tenant, user and api-key', () => {
         apiKeyId: keyId,
         userId: null,
         role: 'member',
+        expiresAt: null,
       });
 
       const listed = await roster(['api-key', 'list', '--tenant', 'acme', '--json']);

@@ -240,7 +240,13 @@ describeEachBackend('accounts', (getDb) => {
       expect(row.key_hash).toMatch(/^[0-9a-f]{64}$/);
 
       const auth = await authenticateApiKey(getDb(), created.key);
-      expect(auth).toEqual({ tenantId: acme, apiKeyId: created.id, userId: null, role: 'admin' });
+      expect(auth).toEqual({
+        tenantId: acme,
+        apiKeyId: created.id,
+        userId: null,
+        role: 'admin',
+        expiresAt: null,
+      });
       const listed = await listApiKeys(getDb(), acme);
       expect(listed.find((k) => k.id === created.id)?.lastUsedAt).toBeInstanceOf(Date);
       expect(JSON.stringify(listed)).not.toMatch(/hash/i);
@@ -281,6 +287,7 @@ describeEachBackend('accounts', (getDb) => {
         apiKeyId: key.id,
         userId: fay.id,
         role: 'member',
+        expiresAt: null,
       });
       await disableUser(getDb(), acme, fay.id);
       expect(await authenticateApiKey(getDb(), key.key)).toBeNull();
