@@ -1,5 +1,6 @@
 /**
- * Creates an import job for a file: hashes it, plans it, and stores it `queued`.
+ * Creates an import job for a file: hashes it (unless its hash is known), plans it, and stores it
+ * `queued`.
  */
 import type { Kysely } from 'kysely';
 import type { ByteSource } from '../core/model/byte-source.ts';
@@ -24,9 +25,11 @@ export async function createImportJob(
   storageKey: string,
   request: ImportRequest,
   actor: string | null,
+  /** The file's hash and size when already known (an upload records them): not read again. */
+  file?: { sha256: string; size: number },
 ): Promise<CreatedImport> {
   const planned = await planImport(db, tenantId, source, request);
-  const { sha256, size } = await hashSource(source);
+  const { sha256, size } = file ?? (await hashSource(source));
   const job = await createImport(db, tenantId, {
     fileName: source.name,
     fileSize: size,

@@ -13,6 +13,7 @@ import { countersOf, type ImportCounters } from '../store/import-journal.ts';
 import { getImport, transitionImport } from '../store/imports.ts';
 import { createNotification } from '../store/notifications.ts';
 import type { ImportRow, JsonObject } from '../store/schema.ts';
+import { tenantLimits } from '../store/tenant-settings.ts';
 import { holdLease, isPermanent, QUEUES, type JobContext, type Queue } from './queue.ts';
 import { runImport } from './run-import.ts';
 
@@ -77,8 +78,9 @@ export async function handleImportJob(
     const source = await ctx.files.source(before.storage_key, before.file_name).catch((err) => {
       throw fileError(err, before);
     });
+    const { maxRowsPerImport } = await tenantLimits(ctx.db, tenantId);
     const summary = await runImport(
-      { db: ctx.db, tenantId, source, signal: lease.signal },
+      { db: ctx.db, tenantId, source, signal: lease.signal, maxRows: maxRowsPerImport },
       importId,
     );
     if (summary.status === 'running') {

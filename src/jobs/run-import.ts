@@ -24,6 +24,7 @@ import { RosterError, isRosterError } from '../core/errors.ts';
 import type { ByteSource } from '../core/model/byte-source.ts';
 import type { CustomFieldDef } from '../core/model/fields.ts';
 import type { RowIssue } from '../core/model/issue.ts';
+import { openTable } from '../core/read/open-table.ts';
 import type { MxResolver } from '../core/validate/index.ts';
 import { insertContacts, updateContacts } from '../store/contact-writes.ts';
 import { createCustomField, listCustomFields } from '../store/custom-fields.ts';
@@ -68,6 +69,14 @@ export interface ImportRunContext {
    * with its checkpoint, to be resumed later, and runImport returns its summary.
    */
   signal?: AbortSignal;
+  /**
+   * The most data rows the import may have (the tenant's maxRowsPerImport). When given, a fresh
+   * import counts the file's rows before writing anything, stores the count as `rows_total`
+   * (progress then has a percentage and a time left), and fails with LIMIT_EXCEEDED when there
+   * are more. Counting reads the file once more; the HTTP API does it here, in the job, rather
+   * than in the request that starts the import.
+   */
+  maxRows?: number;
 }
 
 /** The outcome of an import or a dry run, as `roster import --json` prints it. */
@@ -108,6 +117,15 @@ export async function runImport(ctx: ImportRunContext, importId: string): Promis
   const counters = job.checkpoint ? countersOf(job) : emptyCounters();
   const importSource = `import:${importId}`;
   try {
+    if (ctx.maxRows !== undefined && job.rows_total === null && job.checkpoint === null) {
+      const rowsTotal = await countRows(ctx.source, options, ctx.maxRows);
+      await ctx.db
+        .updateTable('imports')
+        .set({ rows_total: rowsTotal })
+        .where('tenant_id', '=', ctx.tenantId)
+        .where('id', '=', importId)
+        .execute();
+    }
     const customFields = await ensureCustomFields(ctx, options.newCustomFields);
     const segmentId = options.segment
       ? await ensureImportSegment(ctx.db, ctx.tenantId, options.segment, importId)
@@ -187,6 +205,25 @@ export async function runImport(ctx: ImportRunContext, importId: string): Promis
     throw err;
   }
   return summaryOf(await getImport(ctx.db, ctx.tenantId, importId), []);
+}
+
+/**
+ * Counts the file's data rows, reading at most `max + 1`; throws LIMIT_EXCEEDED over `max`.
+ */
+async function countRows(source: ByteSource, options: ImportOptions, max: number): Promise<number> {
+  const table = await openTable(source, options.read);
+  let rows = 0;
+  for await (const batch of table.records) {
+    rows += batch.length;
+    if (rows > max) {
+      throw new RosterError(
+        'LIMIT_EXCEEDED',
+        `The file has more than ${max} data rows, the most one import may have. Split it into smaller files`,
+        { limit: max, value: rows, setting: 'maxRowsPerImport' },
+      );
+    }
+  }
+  return rows;
 }
 
 /** The run was asked to stop (ImportRunContext.signal); the batches so far are committed. */

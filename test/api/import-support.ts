@@ -8,6 +8,7 @@ import type { ObjectStore } from '../../src/files/object-store.ts';
 import { getImport } from '../../src/store/imports.ts';
 import { runImport } from '../../src/jobs/run-import.ts';
 import type { Database } from '../../src/store/schema.ts';
+import { tenantLimits } from '../../src/store/tenant-settings.ts';
 import type { TestApi } from './api-support.ts';
 
 export interface InlineJobs extends JobStarter {
@@ -37,7 +38,9 @@ export function inlineJobs(db: Kysely<Database>, delayMs = 0): InlineJobs {
         if (!files) throw new Error('inlineJobs: set .files to the API object store');
         const job = await getImport(db, tenantId, importId);
         const source = await files.source(job.storage_key, job.file_name);
-        return runImport({ db, tenantId, source }, importId);
+        // As the import job does: the tenant's row limit, checked before anything is written.
+        const { maxRowsPerImport } = await tenantLimits(db, tenantId);
+        return runImport({ db, tenantId, source, maxRows: maxRowsPerImport }, importId);
       })();
       runs.push(run);
       // Failures are seen through settle(); unhandled here they would end the test process.
