@@ -43,6 +43,7 @@ import { SQLSTATE, hasSqlState } from '../store/pg-errors.ts';
 import type { Database, ImportRow } from '../store/schema.ts';
 import { ensureImportSegment } from '../store/segments.ts';
 import { count, memberIds, rowIssues, writesOf } from './batch-writes.ts';
+import { eventLoopTurns } from './event-loop-turns.ts';
 import { processFile, type PreparedBatch } from './import-batches.ts';
 import type { ImportOptions } from './import-options.ts';
 import { planStep } from './match-batch.ts';
@@ -212,8 +213,11 @@ export async function runImport(ctx: ImportRunContext, importId: string): Promis
  */
 async function countRows(source: ByteSource, options: ImportOptions, max: number): Promise<number> {
   const table = await openTable(source, options.read);
+  const pause = eventLoopTurns();
   let rows = 0;
   for await (const batch of table.records) {
+    // Buffered bytes are parsed without the event loop getting a turn (stalls up to 1 s).
+    await pause();
     rows += batch.length;
     if (rows > max) {
       throw new RosterError(
