@@ -19,6 +19,8 @@ export interface LoadServer {
   key: string;
   /** The serve process (and the worker process, when separate), for CPU time. */
   pids: number[];
+  /** The run's database copy. */
+  databaseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -27,9 +29,16 @@ export interface LoadServerOptions {
   template: string;
   /** Names the database copy (`roster_bench_<run>`). */
   run: string;
-  /** Run imports in a separate `roster worker` process instead of inside `roster serve`. */
-  separateWorker: boolean;
+  /**
+   * Where imports run: in `roster serve` (ROSTER_WORKERS=1), in a separate `roster worker`
+   * process (serve with ROSTER_WORKERS=0), or nowhere (imports stay queued: requests alone).
+   */
+  worker: 'in-process' | 'separate' | 'none';
   logLevel: string;
+  /** Node options of the serve process, e.g. `['--cpu-prof', '--cpu-prof-dir=DIR']`. */
+  nodeArgs?: string[];
+  /** Where serve appends its event-loop delay, a line a second (bench/load-loop-delay.ts). */
+  loopDelayFile?: string;
 }
 
 /**
@@ -37,7 +46,7 @@ export interface LoadServerOptions {
  * drops the copy.
  *
  * @example
- * const server = await startLoadServer({ adminUrl, template, run: 'load_base', separateWorker: false, logLevel: 'warn' });
+ * const server = await startLoadServer({ adminUrl, template, run: 'load_base', worker: 'in-process', logLevel: 'warn' });
  * await fetch(`${server.base}/api/imports`, { headers: { authorization: `Bearer ${server.key}` } });
  * await server.stop();
  */
@@ -59,23 +68,30 @@ export async function startLoadServer(options: LoadServerOptions): Promise<LoadS
       ROSTER_HOST: '127.0.0.1',
       ROSTER_PORT: '0',
       ROSTER_DATA_DIR: dataDir,
-      ROSTER_WORKERS: options.separateWorker ? '0' : '1',
+      ROSTER_WORKERS: options.worker === 'in-process' ? '1' : '0',
       LOG_LEVEL: options.logLevel,
     };
-    const serve = spawn(process.execPath, ['bin/roster.js', 'serve'], {
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const loopDelay = options.loopDelayFile
+      ? ['--import', 'tsx', '--import', './bench/load-loop-delay.ts']
+      : [];
+    const serveEnv = options.loopDelayFile
+      ? { ...env, ROSTER_BENCH_LOOP_DELAY_FILE: options.loopDelayFile }
+      : env;
+    const serve = spawn(
+      process.execPath,
+      [...(options.nodeArgs ?? []), ...loopDelay, 'bin/roster.js', 'serve'],
+      { env: serveEnv, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     children.push(serve);
     const base = await listeningAddress(serve);
-    if (options.separateWorker) {
+    if (options.worker === 'separate') {
       const worker = spawn(process.execPath, ['bin/roster.js', 'worker'], {
         env: { ...env, ROSTER_WORKERS: '1' },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       children.push(worker);
     }
-    return { base, key, pids: children.map((c) => c.pid ?? 0), stop };
+    return { base, key, pids: children.map((c) => c.pid ?? 0), databaseUrl: fresh.url, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -14,13 +14,14 @@
  *
  *   node bin/run-ts.js bench/load.ts [--rows 1000000] [--existing 1000000] [--rate 200]
  *     [--connections 18] [--sse 8] [--duration-limit 900] [--runs baseline,loaded]
- *     [--separate-worker] [--log-level warn]
+ *     [--separate-worker] [--log-level warn] [--cpu-prof DIR]
  *
  * PostgreSQL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), a role
  * that may create databases.
  */
-import { openAsBlob, statSync } from 'node:fs';
+import { existsSync, openAsBlob, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { generateImportCsv, importFilePath, type FileKinds } from './import-data.ts';
 import { ensurePgTemplate } from './import-seed.ts';
 import { processCpuSeconds, startLoadServer, type LoadServer } from './load-server.ts';
@@ -58,6 +59,18 @@ interface RunResult {
   serverCpuSeconds: number | null;
   traffic: EndpointStats[];
   sse: SseStats[];
+  loopDelay: LoopDelay | null;
+}
+
+/** serve's event-loop delay during the import, from its one-second lines. */
+interface LoopDelay {
+  seconds: number;
+  /** Medians over the seconds of each second's p50 and p99. */
+  p50: number;
+  p99: number;
+  /** The longest delay seen, and the seconds with a delay over 50 ms. */
+  max: number;
+  over50: number;
 }
 
 function arg(name: string, fallback: string): string {
@@ -76,6 +89,7 @@ const runKinds = arg('runs', 'baseline,loaded')
   .filter((k): k is RunKind => k === 'baseline' || k === 'loaded');
 const separateWorker = process.argv.includes('--separate-worker');
 const logLevel = arg('log-level', 'warn');
+const profileDir = arg('cpu-prof', '');
 const adminUrl =
   process.env['BENCH_DATABASE_URL']?.trim() || 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -146,11 +160,17 @@ async function waitForImport(
 async function measureRun(kind: RunKind, template: string, file: string): Promise<RunResult> {
   const loadAverage = loadavg();
   log(`${kind}: load average ${loadAverage.map((l) => l.toFixed(2)).join(' ')}; starting server…`);
+  const loopDelayFile = `bench/data/load-loop-delay-${kind}-${process.pid}.jsonl`;
+  rmSync(loopDelayFile, { force: true });
   const server = await startLoadServer({
     adminUrl,
     template,
+    loopDelayFile,
+    ...(profileDir
+      ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir, kind)}`] }
+      : {}),
     run: `load_${kind}`,
-    separateWorker,
+    worker: separateWorker ? 'separate' : 'in-process',
     logLevel,
   });
   try {
@@ -213,10 +233,38 @@ async function measureRun(kind: RunKind, template: string, file: string): Promis
       serverCpuSeconds,
       traffic: trafficStats,
       sse: sse.map((c) => c.stats),
+      loopDelay: loopDelayOf(
+        loopDelayFile,
+        Date.parse(job.startedAt!),
+        Date.parse(job.finishedAt!),
+      ),
     };
   } finally {
     await server.stop();
   }
+}
+
+function loopDelayOf(file: string, from: number, to: number): LoopDelay | null {
+  if (!existsSync(file)) return null;
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { at: number; p50: number; p99: number; max: number })
+    .filter((l) => l.at > from && l.at <= to + 1000);
+  rmSync(file, { force: true });
+  if (lines.length === 0) return null;
+  const median = (xs: number[]): number =>
+    percentile(
+      [...xs].sort((a, b) => a - b),
+      50,
+    );
+  return {
+    seconds: lines.length,
+    p50: median(lines.map((l) => l.p50)),
+    p99: median(lines.map((l) => l.p99)),
+    max: Math.max(...lines.map((l) => l.max)),
+    over50: lines.filter((l) => l.max > 50).length,
+  };
 }
 
 function checkCounters(job: ImportJson, kinds: FileKinds): boolean {
@@ -236,12 +284,12 @@ function report(results: RunResult[], kinds: FileKinds): string {
       `roster serve ${separateWorker ? '+ a separate roster worker' : 'with its in-process worker (ROSTER_WORKERS=1)'}, LOG_LEVEL=${logLevel}; ` +
       `load: ${rate} requests/s over ${connections} connections, ${sseClients} SSE clients`,
     '',
-    '| run | load avg (1 min) | upload s | POST /imports s | import s | rows/s | serve CPU s | counters |',
-    '|---|---:|---:|---:|---:|---:|---:|---|',
+    '| run | load avg (1 min) | upload s | POST /imports s | import s | rows/s | serve CPU s | counters | loop delay p50 / p99 / max ms | s with delay > 50 ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---:|---:|',
   ];
   for (const r of results) {
     lines.push(
-      `| ${r.kind}${r.cutShort ? ' (load cut at limit)' : ''} | ${r.loadAverage[0]!.toFixed(2)} | ${r.uploadSeconds.toFixed(1)} | ${r.startSeconds.toFixed(1)} | ${r.importSeconds.toFixed(1)} | ${fmt(r.rowsPerSecond)} | ${r.serverCpuSeconds === null ? '—' : r.serverCpuSeconds.toFixed(1)} | ${checkCounters(r.job, kinds) ? 'exact' : 'MISMATCH'} |`,
+      `| ${r.kind}${r.cutShort ? ' (load cut at limit)' : ''} | ${r.loadAverage[0]!.toFixed(2)} | ${r.uploadSeconds.toFixed(1)} | ${r.startSeconds.toFixed(1)} | ${r.importSeconds.toFixed(1)} | ${fmt(r.rowsPerSecond)} | ${r.serverCpuSeconds === null ? '—' : r.serverCpuSeconds.toFixed(1)} | ${checkCounters(r.job, kinds) ? 'exact' : 'MISMATCH'} | ${r.loopDelay ? `${ms(r.loopDelay.p50)} / ${ms(r.loopDelay.p99)} / ${ms(r.loopDelay.max)}` : '—'} | ${r.loopDelay ? `${r.loopDelay.over50} of ${r.loopDelay.seconds}` : '—'} |`,
     );
   }
   const verdicts: string[] = [];
