@@ -111,15 +111,20 @@ export function createXlsxWriter(
   let started = false;
   let rows = 0;
   let finished = false;
-  // Widths go before the rows in the sheet; the first WIDTH_SAMPLE contacts are the sample, so
-  // pages are held back until that many have come (or the export ends).
-  let held: ExportContact[] = [];
+  // Widths go before the rows in the sheet and come from the first WIDTH_SAMPLE contacts: until
+  // then rows are rendered as they come and their bytes held back. Not the contacts: holding
+  // 2,000 of them alive made V8 allocate every later contact straight into the old generation
+  // (allocation-site pretenuring): 200k contacts, 203 MB promoted instead of 32, CPU 5.5 -> 3.0 s.
+  const widths = columns.map((c) => Math.max(c.header.length, FORMAT_WIDTHS[c.type] ?? 0));
+  const dated = columns.map((c) => columnStyle(c) !== STYLE.default);
+  let sampled = 0;
+  const held: Buffer[] = [];
 
-  const start = async (sample: readonly ExportContact[]): Promise<void> => {
+  const start = async (): Promise<void> => {
     started = true;
     const head = sheetHead(
-      columns.map((column) => ({
-        width: columnWidth(column, sample),
+      columns.map((column, i) => ({
+        width: Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, widths[i]! + 2)),
         style: columnStyle(column),
       })),
     );
@@ -130,46 +135,47 @@ export function createXlsxWriter(
           letters,
         ),
     );
+    for (const bytes of held.splice(0)) await contacts.write(bytes);
   };
 
-  const writeRows = async (page: readonly ExportContact[]): Promise<void> => {
-    if (page.length === 0) return;
+  /** A page's rows as XML bytes; the first WIDTH_SAMPLE contacts also size the columns. */
+  const renderRows = (page: readonly ExportContact[]): Buffer => {
     for (const contact of page) {
       const r = rows + 2;
       rows += 1;
+      const sample = sampled < WIDTH_SAMPLE;
+      if (sample) sampled += 1;
       let xml = `<row r="${r}">`;
       for (let i = 0; i < columns.length; i++) {
         const value = cellValue(columns[i]!, contact);
+        if (sample) widths[i] = sampleWidth(widths[i]!, value, dated[i]!);
         if (value !== null) xml += cellXml(letters[i]! + r, value, numberStyles[i]!);
       }
       // Row by row into bytes: a page-long string would be a deep rope, and flattening it
       // cost more than building it (measured: 37% of the CPU in Buffer.from).
       chunk.append(`${xml}</row>`);
     }
-    // One chunk per page; resolves once the previous page is in the compressor.
-    await contacts.write(chunk.take());
-  };
-
-  /** Starts the sheet with the contacts held back so far as the width sample, and writes them. */
-  const startWithHeld = async (): Promise<void> => {
-    const sample = held;
-    held = [];
-    await start(sample.length > WIDTH_SAMPLE ? sample.slice(0, WIDTH_SAMPLE) : sample);
-    await writeRows(sample);
+    return chunk.take();
   };
 
   return {
     async writePage(page) {
       if (finished) throw new RosterError('INTERNAL', 'XLSX export: writePage after finish');
-      if (started) return writeRows(page);
-      held = held.length === 0 ? [...page] : held.concat(page);
-      if (held.length >= WIDTH_SAMPLE) await startWithHeld();
+      if (page.length === 0) return;
+      const bytes = renderRows(page);
+      if (started) {
+        // One chunk per page; resolves once the previous page is in the compressor.
+        await contacts.write(bytes);
+        return;
+      }
+      held.push(bytes);
+      if (sampled >= WIDTH_SAMPLE) await start();
     },
 
     async finish() {
       if (finished) throw new RosterError('INTERNAL', 'XLSX export: finish called twice');
       finished = true;
-      if (!started) await startWithHeld();
+      if (!started) await start();
       const lastRow = rows + 1;
       const last = letters[letters.length - 1];
       await contacts.write(
@@ -324,16 +330,12 @@ function columnStyle(column: ExportColumn): number {
       : STYLE.default;
 }
 
-function columnWidth(column: ExportColumn, sample: readonly ExportContact[]): number {
-  let width = Math.max(column.header.length, FORMAT_WIDTHS[column.type] ?? 0);
-  const dated = columnStyle(column) !== STYLE.default;
-  for (const contact of sample) {
-    const value = cellValue(column, contact);
-    if (typeof value === 'string') width = Math.max(width, value.length);
-    // A date's serial says nothing about how wide Excel shows it.
-    else if (typeof value === 'number' && !dated) width = Math.max(width, String(value).length);
-  }
-  return Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, width + 2));
+/** A column's width so far, given one more of its cells. */
+function sampleWidth(width: number, value: Cell, dated: boolean): number {
+  if (typeof value === 'string') return Math.max(width, value.length);
+  // A date's serial says nothing about how wide Excel shows it.
+  if (typeof value === 'number' && !dated) return Math.max(width, String(value).length);
+  return width;
 }
 
 /** List validations on the select columns, over the written rows. */
