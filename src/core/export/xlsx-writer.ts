@@ -2,7 +2,8 @@
  * The XLSX export: a workbook with the sheets Contacts, Custom Fields and Segments. The
  * SpreadsheetML is written directly, page by page, into a streamed ZIP part (xlsx-zip.ts, zlib):
  * no spreadsheet library sits on the per-cell path, no shared strings table grows with the rows,
- * and at most two pages' XML are in memory whatever the row count.
+ * and at most two pages' XML are in memory whatever the row count (besides the first 2,000
+ * rows', held until they have sized the columns).
  */
 import type ExcelJS from 'exceljs';
 import { RosterError } from '../errors.ts';
