@@ -96,5 +96,12 @@ describeEachBackend('API: import progress streams', (getDb) => {
     expect(feeds.polling).toBe(0);
     expect(c.filter((e) => e.last)).toHaveLength(1);
     expect(c[c.length - 1]!.text).toMatch(/^event: done\n/);
+
+    // A stopping server ends new streams without `done`: the client connects again elsewhere.
+    feeds.close();
+    const d: FeedEvent[] = [];
+    feeds.follow(t.id, { ...job, status: 'running' }, (e) => d.push(e));
+    expect(d).toEqual([{ text: '', last: true }]);
+    expect(feeds.polling).toBe(0);
   });
 });

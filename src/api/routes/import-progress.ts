@@ -122,8 +122,13 @@ export class ProgressFeeds {
    * the `last` one (`done`, `error`, or the server closing). Returns the unsubscribe function.
    */
   follow(tenantId: string, job: ImportRow, follower: Follower): () => void {
-    if (this.#closed || !LIVE.includes(job.status)) {
+    if (!LIVE.includes(job.status)) {
       follower(doneEvent(job));
+      return () => undefined;
+    }
+    if (this.#closed) {
+      // The server is stopping: end the stream without `done`, so the client connects again.
+      follower({ text: '', last: true });
       return () => undefined;
     }
     const key = `${tenantId}/${job.id}`;
