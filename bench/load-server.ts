@@ -4,6 +4,7 @@
  * beside a separate `roster worker`) as child processes on 127.0.0.1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +35,8 @@ export interface LoadServerOptions {
    * process (serve with ROSTER_WORKERS=0), or nowhere (imports stay queued: requests alone).
    */
   worker: 'in-process' | 'separate' | 'none';
+  /** The separate worker's niceness (0–19), when separate. */
+  workerNice?: number;
   logLevel: string;
   /** Node options of the serve process, e.g. `['--cpu-prof', '--cpu-prof-dir=DIR']`. */
   nodeArgs?: string[];
@@ -90,6 +93,8 @@ export async function startLoadServer(options: LoadServerOptions): Promise<LoadS
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       children.push(worker);
+      // Lower priority for the worker (nice), so the API's requests get the CPU first.
+      if (options.workerNice && worker.pid !== undefined) setPriority(worker.pid, options.workerNice);
     }
     return { base, key, pids: children.map((c) => c.pid ?? 0), databaseUrl: fresh.url, stop };
   } catch (err) {

@@ -88,6 +88,7 @@ const runKinds = arg('runs', 'baseline,loaded')
   .split(',')
   .filter((k): k is RunKind => k === 'baseline' || k === 'loaded');
 const separateWorker = process.argv.includes('--separate-worker');
+const workerNice = Number(arg('worker-nice', '0'));
 const logLevel = arg('log-level', 'warn');
 const profileDir = arg('cpu-prof', '');
 const adminUrl =
@@ -171,6 +172,7 @@ async function measureRun(kind: RunKind, template: string, file: string): Promis
       : {}),
     run: `load_${kind}`,
     worker: separateWorker ? 'separate' : 'in-process',
+    ...(workerNice > 0 ? { workerNice } : {}),
     logLevel,
   });
   try {
