@@ -94,7 +94,8 @@ export async function startLoadServer(options: LoadServerOptions): Promise<LoadS
       });
       children.push(worker);
       // Lower priority for the worker (nice), so the API's requests get the CPU first.
-      if (options.workerNice && worker.pid !== undefined) setPriority(worker.pid, options.workerNice);
+      if (options.workerNice && worker.pid !== undefined)
+        setPriority(worker.pid, options.workerNice);
     }
     return { base, key, pids: children.map((c) => c.pid ?? 0), databaseUrl: fresh.url, stop };
   } catch (err) {
