@@ -86,3 +86,24 @@ export function contactFile(n: number, domain = 'e2e.example.com'): ContactFile 
   }
   return { csv: `${lines.join('\r\n')}\r\n`, rows: n, contacts, reported, counters };
 }
+
+/**
+ * The counters an import of the file into an empty tenant must end with (the API's names).
+ *
+ * @example
+ * expect(final['summary']).toMatchObject(importCounters(file));
+ */
+export function importCounters(file: ContactFile): Record<string, number> {
+  const { totalRows, created, rejected, duplicatesInFile } = file.counters;
+  return {
+    totalRows,
+    created,
+    updated: 0,
+    unchanged: 0,
+    skipped: 0,
+    rejected,
+    duplicatesInFile,
+    possibleDuplicates: 0,
+    valid: totalRows - rejected - duplicatesInFile,
+  };
+}

@@ -10,17 +10,22 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL } from '../support/backends.ts';
-import { CONTACT_FIELDS, contactFile } from './contact-file.ts';
+import { CONTACT_FIELDS, contactFile, importCounters } from './contact-file.ts';
 import { readSse, type SseEvent } from './read-sse.ts';
 import type { RosterProcess } from './roster-process.ts';
-import { ADMIN, startService, type Service } from './start-service.ts';
+import {
+  ADMIN,
+  callApi,
+  startService,
+  uploadCsv,
+  type Json,
+  type Service,
+} from './start-service.ts';
 
 /** Data rows of the imported file: enough for the worker to need a few seconds. */
 const ROWS = 6000;
 /** Rows per batch: the import commits (and shows progress) 30 times. */
 const BATCH_SIZE = 200;
-
-type Json = Record<string, unknown>;
 
 const suite = TEST_DATABASE_URL ? describe : describe.skip;
 const title = TEST_DATABASE_URL
@@ -65,16 +70,8 @@ suite(title, () => {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: Json }> {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${apiKey}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Json) : {} };
+    const { status, body: json } = await callApi(base, apiKey, method, path, body);
+    return { status, body: json };
   }
 
   it('signs in as the first admin and creates an API key with the session', async () => {
@@ -115,13 +112,7 @@ suite(title, () => {
   });
 
   it('uploads, inspects and imports a file on the worker, followed over SSE to the end', async () => {
-    const form = new FormData();
-    form.append('file', new Blob([file.csv], { type: 'text/csv' }), 'leads.csv');
-    const up = await fetch(`${base}/api/uploads`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}` },
-      body: form,
-    });
+    const up = await uploadCsv(base, apiKey, file.csv, 'leads.csv');
     expect(up.status).toBe(201);
     const upload = (await up.json()) as { id: string; size: number; sha256: string };
     expect(upload.size).toBe(Buffer.byteLength(file.csv));
@@ -179,17 +170,7 @@ suite(title, () => {
       if (p.rowsProcessed < ROWS) expect(p.rowsProcessed % BATCH_SIZE).toBe(0);
     }
 
-    const expected = {
-      totalRows: ROWS,
-      created: file.counters.created,
-      updated: 0,
-      unchanged: 0,
-      skipped: 0,
-      rejected: file.counters.rejected,
-      duplicatesInFile: file.counters.duplicatesInFile,
-      possibleDuplicates: 0,
-      valid: ROWS - file.counters.rejected - file.counters.duplicatesInFile,
-    };
+    const expected = importCounters(file);
     const issueCounts: Record<string, number> = {};
     for (const codes of file.reported.values()) {
       for (const code of codes) issueCounts[code] = (issueCounts[code] ?? 0) + 1;

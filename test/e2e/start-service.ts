@@ -73,3 +73,51 @@ export async function startService(prefix: string): Promise<Service> {
     throw err;
   }
 }
+
+export type Json = Record<string, unknown>;
+
+/**
+ * An API call with an API key; JSON in and out.
+ *
+ * @example
+ * const { status, body } = await callApi(base, key, 'GET', '/api/imports');
+ */
+export async function callApi(
+  base: string,
+  apiKey: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Json; text: string }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Json) : {}, text };
+}
+
+/**
+ * Uploads a CSV as multipart form data (what the wizard sends).
+ *
+ * @example
+ * const up = await uploadCsv(base, key, file.csv, 'leads.csv');
+ */
+export function uploadCsv(
+  base: string,
+  apiKey: string,
+  csv: string,
+  name: string,
+): Promise<Response> {
+  const form = new FormData();
+  form.append('file', new Blob([csv], { type: 'text/csv' }), name);
+  return fetch(`${base}/api/uploads`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}` },
+    body: form,
+  });
+}

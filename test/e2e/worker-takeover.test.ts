@@ -8,10 +8,17 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL } from '../support/backends.ts';
-import { contactFile } from './contact-file.ts';
+import { contactFile, importCounters } from './contact-file.ts';
 import { readSse, type SseEvent } from './read-sse.ts';
 import type { RosterProcess } from './roster-process.ts';
-import { ADMIN, startService, type Service } from './start-service.ts';
+import {
+  ADMIN,
+  callApi,
+  startService,
+  uploadCsv,
+  type Json,
+  type Service,
+} from './start-service.ts';
 
 /** Data rows: with small batches the import takes seconds, so it can be caught half done. */
 const ROWS = 30_000;
@@ -21,8 +28,6 @@ const LEASE_SECONDS = 5;
 const REAP_INTERVAL_SECONDS = 1;
 /** Longest wait for the import to end after worker A is killed (lease + reap + poll + the rest). */
 const TAKEOVER_BUDGET_MS = 45_000;
-
-type Json = Record<string, unknown>;
 
 interface Progress {
   status: string;
@@ -73,17 +78,9 @@ suite(title, () => {
   }
 
   async function call(method: string, path: string, body?: unknown): Promise<Json> {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${apiKey}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return text ? (JSON.parse(text) as Json) : {};
+    const res = await callApi(base, apiKey, method, path, body);
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+    return res.body;
   }
 
   /** pg-boss's jobs for an import (what a stuck import is waiting on). */
@@ -121,13 +118,7 @@ suite(title, () => {
   }
 
   it('a worker killed mid-import (SIGKILL) leaves a job that another worker resumes from its checkpoint', async () => {
-    const form = new FormData();
-    form.append('file', new Blob([file.csv], { type: 'text/csv' }), 'big-leads.csv');
-    const up = await fetch(`${base}/api/uploads`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}` },
-      body: form,
-    });
+    const up = await uploadCsv(base, apiKey, file.csv, 'big-leads.csv');
     expect(up.status).toBe(201);
     const upload = (await up.json()) as { id: string };
     const started = await call('POST', '/api/imports', {
@@ -175,17 +166,7 @@ suite(title, () => {
     );
 
     // Counters of an uninterrupted import of this file, worked out from the file itself.
-    const expected = {
-      totalRows: ROWS,
-      created: file.counters.created,
-      updated: 0,
-      unchanged: 0,
-      skipped: 0,
-      rejected: file.counters.rejected,
-      duplicatesInFile: file.counters.duplicatesInFile,
-      possibleDuplicates: 0,
-      valid: ROWS - file.counters.rejected - file.counters.duplicatesInFile,
-    };
+    const expected = importCounters(file);
     const final = done?.data as Json;
     expect(final).toMatchObject({ id: importId, status: 'completed', rowsTotal: ROWS });
     expect(final['summary']).toMatchObject(expected);
