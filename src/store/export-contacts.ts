@@ -22,7 +22,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { ExportContact } from '../core/export/types.ts';
 import type { ConsentStatus, FieldValue } from '../core/model/contact.ts';
 import { STANDARD_FIELDS } from '../core/model/fields.ts';
-import type { Backend, RawClient } from './connection.ts';
+import type { RawClient } from './connection.ts';
 import { columnSqlType, customValuesOf, type ColumnSqlType } from './contact-columns.ts';
 import { CopyTextReader, parseTextArray, type CopyTextRow } from './copy-text.ts';
 import { inlineParams } from './inline-params.ts';
@@ -101,20 +101,6 @@ export async function* exportPages(
   } else {
     yield* keysetPages(db, tenantId, selection, pageSize ?? KEYSET_PAGE_SIZE);
   }
-}
-
-/**
- * The backend a Kysely instance runs on, for callers that were handed only `db`: PGlite names
- * itself in `version()`.
- *
- * @example
- * const backend = await databaseBackend(db); // 'pglite' | 'postgres'
- */
-export async function databaseBackend(db: Kysely<Database>): Promise<Backend> {
-  const result = await db.executeQuery<{ version: string }>(
-    CompiledQuery.raw('select version() as version'),
-  );
-  return result.rows[0]?.version.includes('PGlite') ? 'pglite' : 'postgres';
 }
 
 /**
